@@ -1,0 +1,46 @@
+// Autograd: gradients, grad mode and inference mode.
+#include "common.h"
+#include <ATen/core/grad_mode.h>
+#include <c10/core/InferenceMode.h>
+#include <torch/csrc/autograd/autograd.h>
+
+WN_API int wn_requires_grad_(TH t, int value) { WN_RETURN_STATUS(t->requires_grad_(value != 0)) }
+WN_API TH wn_detach(TH t) { WN_RETURN_TENSOR(t->detach()) }
+WN_API int wn_retain_grad(TH t) { WN_RETURN_STATUS(t->retain_grad()) }
+// Gradient of a leaf, or nullptr (and no error) when it has none yet.
+WN_API TH wn_grad(TH t) {
+  WN_TRY
+    const auto& g = t->grad();
+    return g.defined() ? wn_wrap(g) : nullptr;
+  WN_CATCH(nullptr)
+}
+WN_API int wn_set_grad(TH t, TH g) {
+  WN_TRY
+    if (g) t->mutable_grad() = *g; else t->mutable_grad().reset();
+    return 0;
+  WN_CATCH(-1)
+}
+WN_API int wn_backward(TH t, TH grad, int retain_graph) {
+  WN_RETURN_STATUS(t->backward(grad ? *grad : at::Tensor(), retain_graph != 0, false))
+}
+// d(outputs)/d(inputs) without touching .grad (used by gradient checks).
+WN_API int wn_autograd_grad(TH* outputs, int n_out, TH* inputs, int n_in, TH* result) {
+  WN_TRY
+    auto r = torch::autograd::grad(wn_list(outputs, n_out), wn_list(inputs, n_in), {}, c10::nullopt, false, true);
+    for (int i = 0; i < n_in; i++) result[i] = r[i].defined() ? wn_wrap(r[i]) : nullptr;
+    return 0;
+  WN_CATCH(-1)
+}
+
+WN_API int wn_is_grad_enabled() { return at::GradMode::is_enabled() ? 1 : 0; }
+WN_API void wn_set_grad_enabled(int enabled) { at::GradMode::set_enabled(enabled != 0); }
+
+// Inference mode is an RAII guard in LibTorch; the binding keeps one alive for the scope's lifetime
+// (created and freed on the same thread, strictly nested).
+WN_API void* wn_inference_mode_enter() { WN_TRY return new c10::InferenceMode(true); WN_CATCH(nullptr) }
+WN_API void wn_inference_mode_exit(void* guard) { delete static_cast<c10::InferenceMode*>(guard); }
+WN_API int wn_is_inference_mode() { return c10::InferenceMode::is_enabled() ? 1 : 0; }
+
+// Replaces the data (and device/dtype) of a tensor in place while keeping its identity — how Module.to() moves
+// parameters (PyTorch's `param.data = param.data.to(device)`).
+WN_API int wn_set_data(TH t, TH src) { WN_RETURN_STATUS(t->set_data(*src)) }
