@@ -5,6 +5,7 @@
 #   build/run.sh test [ARGS]      setup + build + run every test; ARGS go to `dotnet test`
 #   build/run.sh demo [--text]    setup + build + train and evaluate a real model on real data, save it
 #   build/run.sh widenet ARGS     setup + build + run the widenet CLI
+#   build/run.sh package [DIR]    self-contained linux-x64 bundle + native sources (deploy to a machine without .NET)
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -13,6 +14,10 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPE
 
 # Debian packages the build, the tests and the demo need.
 PACKAGES=(cmake g++ libtorch-dev libopenblas0-pthread libstb-dev dataset-fashion-mnist fortunes python3-torch python3-numpy)
+
+# The numerical oracle runs on Debian's python3-torch: make `python3` mean the system interpreter even where a
+# version manager (pyenv, conda) put another one first on PATH.
+export PATH="/usr/bin:$PATH"
 
 die() { echo "error: $*" >&2; exit 1; }
 
@@ -62,5 +67,6 @@ case "$cmd" in
   test) run_tests "$@" ;;
   demo) cli demo "$@" ;;
   widenet) cli "$@" ;;
-  *) sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+  package) setup; "$ROOT/build/package.sh" "$@" ;;
+  *) sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac
