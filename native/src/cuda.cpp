@@ -37,7 +37,7 @@ WN_API int wn_cuda_memory_stats(int device, int64_t* stats) {
     require_cuda();
 #ifdef WN_WITH_CUDA
     auto s = c10::cuda::CUDACachingAllocator::getDeviceStats(static_cast<c10::DeviceIndex>(device));
-    const size_t all = static_cast<size_t>(c10::cuda::CUDACachingAllocator::StatType::AGGREGATE);
+    const size_t all = 0;  // StatType::AGGREGATE (the enum moved between namespaces across LibTorch versions)
     stats[0] = s.allocated_bytes[all].current;
     stats[1] = s.allocated_bytes[all].peak;
     stats[2] = s.reserved_bytes[all].current;
@@ -89,9 +89,7 @@ WN_API int wn_get_sync_debug_mode() {
 WN_API int wn_set_allow_tf32(int allow) {
   WN_TRY
     at::globalContext().setFloat32MatmulPrecision(allow ? "high" : "highest");
-#if !WN_TORCH_AT_LEAST(2, 9)
     at::globalContext().setAllowTF32CuDNN(allow != 0);
-#endif
     return 0;
   WN_CATCH(-1)
 }
