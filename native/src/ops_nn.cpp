@@ -12,10 +12,11 @@ WN_API TH wn_log_softmax(TH a, int64_t dim, int dtype) { WN_RETURN_TENSOR(at::lo
 WN_API TH wn_layer_norm(TH x, const int64_t* shape, int n, TH w, TH b, double eps) {
   WN_RETURN_TENSOR(at::layer_norm(*x, wn_ints(shape, n), wn_opt(w), wn_opt(b), eps))
 }
-// RMSNorm over the last dimension: x * rsqrt(mean(x^2) + eps) * w, computed in float32 for low-precision input.
+// RMSNorm over the last dimension: x * rsqrt(mean(x^2) + eps) * w; statistics in float32 for 16-bit input.
 WN_API TH wn_rms_norm(TH x, TH w, double eps) {
   WN_TRY
-    auto xf = x->to(at::kFloat);
+    const bool low = x->scalar_type() == at::kHalf || x->scalar_type() == at::kBFloat16;
+    auto xf = low ? x->to(at::kFloat) : *x;
     auto y = (xf * at::rsqrt(xf.pow(2).mean(-1, true) + eps)).to(x->scalar_type());
     return wn_wrap(w ? y * *w : y);
   WN_CATCH(nullptr)

@@ -163,6 +163,14 @@ public sealed partial class Tensor
         using var r = Result(N.wn_allclose(Handle, other.Handle, rtol, atol), "allclose", this, other);
         return r.item<bool>();
     }
+    /// <summary>True when both tensors have the same shape and the same elements (torch.equal).</summary>
+    public bool equal(Tensor other)
+    {
+        if (!shape.SequenceEqual(other.shape)) return false;
+        using var same = eq(other);
+        using var all = same.all();
+        return all.item<bool>();
+    }
     /// <summary>Elementwise finiteness test.</summary>
     public Tensor isfinite() => Result(N.wn_isfinite(Handle), "isfinite", this);
     /// <summary>True if any element is true (0-d bool tensor).</summary>
