@@ -1,0 +1,53 @@
+using Microsoft.ML.WideNet.Nn;
+using WideNet.Torch;
+
+namespace Microsoft.ML.WideNet.Moe;
+
+/// <summary>E expert FFNs with weights stacked as [E, d, h] and [E, h, d], so all experts run as one batched matmul
+/// over a dispatch buffer [E, C, d]. <see cref="Gated"/> experts are GEGLU without biases (Brainformer); the others
+/// are GELU with biases (WideNet, ViT-MoE).</summary>
+public sealed class Experts : Module
+{
+    /// <summary>Gate weights [E, d, h] (gated experts) or first layer [E, d, h].</summary>
+    public readonly Tensor w1;
+    /// <summary>Up weights [E, d, h] (gated experts only).</summary>
+    public readonly Tensor? w_up;
+    /// <summary>Second layer [E, h, d].</summary>
+    public readonly Tensor w2;
+    /// <summary>First-layer bias [E, 1, h] (GELU experts only).</summary>
+    public readonly Tensor? b1;
+    /// <summary>Second-layer bias [E, 1, d] (GELU experts only).</summary>
+    public readonly Tensor? b2;
+
+    /// <summary>Number of experts.</summary>
+    public long Count { get; }
+    /// <summary>True for GEGLU experts.</summary>
+    public bool Gated { get; }
+
+    /// <summary>Creates E experts d → h → d, weights N(0, 0.02²), biases zero.</summary>
+    public Experts(long experts, long dim, long hidden, bool gated, Generator? generator = null)
+    {
+        Count = experts;
+        Gated = gated;
+        using var _ = torch.no_grad();
+        w1 = RegisterParameter("w1", torch.empty(new[] { experts, dim, hidden }).normal_(0, 0.02, generator));
+        if (gated) w_up = RegisterParameter("w_up", torch.empty(new[] { experts, dim, hidden }).normal_(0, 0.02, generator));
+        w2 = RegisterParameter("w2", torch.empty(new[] { experts, hidden, dim }).normal_(0, 0.02, generator));
+        if (!gated)
+        {
+            b1 = RegisterParameter("b1", torch.zeros(experts, 1, hidden));
+            b2 = RegisterParameter("b2", torch.zeros(experts, 1, dim));
+        }
+    }
+
+    /// <summary>[E, C, d] → [E, C, d]: expert e transforms row block e.</summary>
+    public Tensor forward(Tensor buffer)
+    {
+        using var scope = torch.NewDisposeScope();
+        Tensor h = Gated
+            ? buffer.bmm(w1).gelu() * buffer.bmm(w_up!)     // [E, C, h]
+            : torch.baddbmm(b1!, buffer, w1).gelu();         // [E, C, h]
+        var y = Gated ? h.bmm(w2) : torch.baddbmm(b2!, h, w2); // [E, C, d]
+        return y.MoveToOuterScope();
+    }
+}

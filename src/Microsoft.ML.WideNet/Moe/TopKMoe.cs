@@ -1,0 +1,101 @@
+using Microsoft.ML.WideNet.Nn;
+using WideNet.Torch;
+using F = WideNet.Torch.torch.nn.functional;
+
+namespace Microsoft.ML.WideNet.Moe;
+
+/// <summary>
+/// Token-choice top-k mixture of experts (WideNet, ViT-MoE). Each token picks its k most probable experts; each
+/// expert takes at most C = ⌈capacity_factor·k·tokens/E⌉ tokens per call, first choices claiming slots before second
+/// choices; overflowing assignments are dropped (the token gets nothing from that expert and keeps its residual).
+/// Gates are the raw softmax probabilities of the chosen experts (not renormalised), as in the WideNet code.
+/// Dispatch and combine never read data back to the host: slot positions come from cumulative sums of one-hot
+/// assignments, tokens are gathered into an [E, C, d] buffer, and results are combined with index_add.
+/// </summary>
+public sealed class TopKMoe : Module
+{
+    /// <summary>Router d → E, no bias.</summary>
+    public readonly Linear router;
+    /// <summary>The stacked experts.</summary>
+    public readonly Experts experts;
+
+    /// <summary>Experts each token picks.</summary>
+    public int TopK { get; }
+    /// <summary>Capacity factor in training.</summary>
+    public double CapacityFactor { get; }
+    /// <summary>Capacity factor in evaluation (documented option; defaults to the training one).</summary>
+    public double EvalCapacityFactor { get; }
+    /// <summary>Standard deviation of the Gaussian noise added to router logits in training (1/E).</summary>
+    public double NoiseStd { get; }
+
+    /// <summary>Creates the layer.</summary>
+    public TopKMoe(long dim, long hidden, int numExperts, int topK = 2, double capacityFactor = 1.2, double? evalCapacityFactor = null,
+                   bool gatedExperts = false, Generator? generator = null)
+    {
+        if (topK < 1 || topK > numExperts) throw new ArgumentOutOfRangeException(nameof(topK), topK, $"top-k must be in 1..{numExperts}");
+        TopK = topK;
+        CapacityFactor = capacityFactor;
+        EvalCapacityFactor = evalCapacityFactor ?? capacityFactor;
+        NoiseStd = 1.0 / numExperts;
+        router = RegisterModule("router", new Linear(dim, numExperts, false, 0.02, generator));
+        experts = RegisterModule("experts", new Experts(numExperts, dim, hidden, gatedExperts, generator));
+    }
+
+    /// <summary>Slots per expert for <paramref name="tokens"/> tokens in the current mode.</summary>
+    public long Capacity(long tokens) =>
+        Math.Max(1, (long)Math.Ceiling((training ? CapacityFactor : EvalCapacityFactor) * TopK * tokens / experts.Count));
+
+    /// <summary>[..., d] → <see cref="MoeOutput"/> with output [..., d].</summary>
+    public MoeOutput forward(Tensor input)
+    {
+        using var scope = torch.NewDisposeScope();
+        var shape = input.shape;
+        var d = shape[^1];
+        var x = input.reshape(-1, d);                                  // [S, d]
+        var s = x.size(0);
+        var e = experts.Count;
+        var c = Capacity(s);
+
+        // Router in float32; noise only in training.
+        var logits = router.forward(x).to(ScalarType.Float32);        // [S, E]
+        if (training) logits = logits + torch.randn(logits.shape, dtype: ScalarType.Float32, device: logits.device) * NoiseStd;
+        var probs = logits.softmax(-1);                                // [S, E]
+        var (gates, choice) = probs.topk(TopK, -1);                    // [S, k] each
+
+        // Load-balance loss from assignments before dropping: E·Σ fᵢ·Pᵢ, fᵢ = share of the S·k assignments.
+        var assigned = F.one_hot(choice, e).to(ScalarType.Float32);   // [S, k, E]
+        var f = assigned.sum(new long[] { 0, 1 }) / (s * TopK);       // [E]
+        var p = probs.mean(0);                                         // [E]
+        var aux = (f * p).sum() * e;
+
+        // Slot of each assignment: choice rank r claims slots after all earlier ranks (first choices first).
+        var rankMajor = assigned.transpose(0, 1).reshape(TopK * s, e); // [k·S, E], rank-major order
+        var position = (rankMajor.cumsum(0) - 1) * rankMajor;          // slot index inside the chosen expert
+        var pos = position.sum(-1).to(ScalarType.Int64).reshape(TopK, s).transpose(0, 1); // [S, k]
+        var keep = pos.lt(c);                                          // [S, k] bool
+        var trash = e * c;                                             // one extra row takes every dropped assignment
+        var slot = torch.where(keep, choice * c + pos, torch.full(new long[] { 1 }, trash, ScalarType.Int64, x.device)); // [S, k]
+
+        // Dispatch: slot → token map, then gather tokens into the [E, C, d] buffer (empty slots read a zero row).
+        var tokenIds = torch.arange(s, x.device).unsqueeze(1).expand(s, TopK).reshape(-1);  // [S·k]
+        var tokenOfSlot = torch.full(new long[] { trash + 1 }, s, ScalarType.Int64, x.device)
+                               .scatter(0, slot.reshape(-1), tokenIds);                   // [E·C + 1]
+        var gateOfSlot = torch.zeros(new long[] { trash + 1 }, gates.dtype, x.device)
+                              .scatter(0, slot.reshape(-1), (gates * keep.to(gates.dtype)).reshape(-1));
+        tokenOfSlot = tokenOfSlot.narrow(0, 0, trash);                 // [E·C]
+        gateOfSlot = gateOfSlot.narrow(0, 0, trash);                   // [E·C]
+        var padded = torch.cat(new[] { x, torch.zeros(new long[] { 1, d }, x.dtype, x.device) });   // [S + 1, d]
+        var buffer = padded.index_select(0, tokenOfSlot).reshape(e, c, d);                      // [E, C, d]
+
+        var y = experts.forward(buffer).reshape(e * c, d);             // [E·C, d]
+
+        // Combine: each slot's output, weighted by its gate, added back to its token (index S collects empty slots).
+        var weighted = y * gateOfSlot.unsqueeze(1).to(y.dtype);
+        var combined = torch.zeros(new long[] { s + 1, d }, y.dtype, x.device).index_add(0, tokenOfSlot, weighted).narrow(0, 0, s);
+
+        var keptPerExpert = (F.one_hot(choice, e) * keep.unsqueeze(2).to(ScalarType.Int64)).sum(new long[] { 0, 1 }); // [E]
+        var dropped = 1.0 - keep.to(ScalarType.Float32).mean();
+        return new MoeOutput(combined.reshape(shape).MoveToOuterScope(), aux.MoveToOuterScope(),
+                             keptPerExpert.MoveToOuterScope(), dropped.MoveToOuterScope());
+    }
+}
