@@ -63,8 +63,8 @@ public sealed class ViT : Module, IClassifier
         blocks = new Block[cfg.Depth];
         for (var i = 0; i < cfg.Depth; i++) blocks[i] = list.Add(new Block(cfg, withMoe && i >= cfg.Depth - cfg.MoeLayers, g));
         norm = RegisterModule("norm", new LayerNorm(cfg.Dim));
-        pre_logits = RegisterModule("pre_logits", new Linear(cfg.Dim, cfg.Dim, true, 0.02, g));
-        head = RegisterModule("head", new Linear(cfg.Dim, cfg.NumClasses, true, 0.02, g));
+        pre_logits = RegisterModule("pre_logits", new Linear(cfg.Dim, cfg.Dim, true, generator: g));
+        head = RegisterModule("head", new Linear(cfg.Dim, cfg.NumClasses, true, generator: g));
     }
 
     /// <inheritdoc/>

@@ -61,8 +61,8 @@ public sealed class WideNetVision : Module, IClassifier
         var list = RegisterModule("blocks", new ModuleList());
         for (var i = 0; i < cfg.Depth; i++) blocks[i] = list.Add(new Block(cfg.Dim));
         norm = RegisterModule("norm", new LayerNorm(cfg.Dim));
-        pre_logits = RegisterModule("pre_logits", new Linear(cfg.Dim, cfg.Dim, true, 0.02, g));
-        head = RegisterModule("head", new Linear(cfg.Dim, cfg.NumClasses, true, 0.02, g));
+        pre_logits = RegisterModule("pre_logits", new Linear(cfg.Dim, cfg.Dim, true, generator: g));
+        head = RegisterModule("head", new Linear(cfg.Dim, cfg.NumClasses, true, generator: g));
     }
 
     /// <inheritdoc/>

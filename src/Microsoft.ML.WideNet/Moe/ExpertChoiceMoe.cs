@@ -25,7 +25,7 @@ public sealed class ExpertChoiceMoe : Module
     public ExpertChoiceMoe(long dim, long hidden, int numExperts, double capacityFactor = 1.0, bool gatedExperts = true, Generator? generator = null)
     {
         CapacityFactor = capacityFactor;
-        router = RegisterModule("router", new Linear(dim, numExperts, false, 0.02, generator));
+        router = RegisterModule("router", new Linear(dim, numExperts, false, generator: generator));
         experts = RegisterModule("experts", new Experts(numExperts, dim, hidden, gatedExperts, generator));
     }
 

@@ -24,15 +24,17 @@ public sealed class Experts : Module
     /// <summary>True for GEGLU experts.</summary>
     public bool Gated { get; }
 
-    /// <summary>Creates E experts d → h → d, weights N(0, 0.02²), biases zero.</summary>
+    /// <summary>Creates E experts d → h → d. Each expert is initialised as PyTorch initialises a Linear layer
+    /// (U(±1/√fan_in) weights; biases zero) *(choice: the papers do not say)*.</summary>
     public Experts(long experts, long dim, long hidden, bool gated, Generator? generator = null)
     {
         Count = experts;
         Gated = gated;
         using var _ = torch.no_grad();
-        w1 = RegisterParameter("w1", torch.empty(new[] { experts, dim, hidden }).normal_(0, 0.02, generator));
-        if (gated) w_up = RegisterParameter("w_up", torch.empty(new[] { experts, dim, hidden }).normal_(0, 0.02, generator));
-        w2 = RegisterParameter("w2", torch.empty(new[] { experts, hidden, dim }).normal_(0, 0.02, generator));
+        double bound1 = 1 / Math.Sqrt(dim), bound2 = 1 / Math.Sqrt(hidden);
+        w1 = RegisterParameter("w1", torch.empty(new[] { experts, dim, hidden }).uniform_(-bound1, bound1, generator));
+        if (gated) w_up = RegisterParameter("w_up", torch.empty(new[] { experts, dim, hidden }).uniform_(-bound1, bound1, generator));
+        w2 = RegisterParameter("w2", torch.empty(new[] { experts, hidden, dim }).uniform_(-bound2, bound2, generator));
         if (!gated)
         {
             b1 = RegisterParameter("b1", torch.zeros(experts, 1, hidden));

@@ -37,7 +37,7 @@ public sealed class TopKMoe : Module
         CapacityFactor = capacityFactor;
         EvalCapacityFactor = evalCapacityFactor ?? capacityFactor;
         NoiseStd = 1.0 / numExperts;
-        router = RegisterModule("router", new Linear(dim, numExperts, false, 0.02, generator));
+        router = RegisterModule("router", new Linear(dim, numExperts, false, generator: generator));
         experts = RegisterModule("experts", new Experts(numExperts, dim, hidden, gatedExperts, generator));
     }
 

@@ -21,8 +21,8 @@ public sealed class MultiHeadSelfAttention : Module
         if (headDim is null && dim % heads != 0) throw new ArgumentException($"dim {dim} is not divisible by heads {heads}");
         _heads = heads;
         _dropout = dropout;
-        qkv = RegisterModule("qkv", new Linear(dim, 3 * heads * hd, bias, 0.02, generator));
-        proj = RegisterModule("proj", new Linear(heads * hd, dim, bias, 0.02, generator));
+        qkv = RegisterModule("qkv", new Linear(dim, 3 * heads * hd, bias, generator: generator));
+        proj = RegisterModule("proj", new Linear(heads * hd, dim, bias, generator: generator));
     }
 
     /// <summary>[B, T, d] → [B, T, d]. <paramref name="keyMask"/> [B, T] bool: true at real tokens (text padding).</summary>

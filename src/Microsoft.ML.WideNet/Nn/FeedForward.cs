@@ -16,8 +16,8 @@ public sealed class FeedForward : Module
     public FeedForward(long dim, long hidden, double dropout = 0, Generator? generator = null)
     {
         _dropout = dropout;
-        fc1 = RegisterModule("fc1", new Linear(dim, hidden, true, 0.02, generator));
-        fc2 = RegisterModule("fc2", new Linear(hidden, dim, true, 0.02, generator));
+        fc1 = RegisterModule("fc1", new Linear(dim, hidden, true, generator: generator));
+        fc2 = RegisterModule("fc2", new Linear(hidden, dim, true, generator: generator));
     }
 
     /// <summary>[..., d] → [..., d].</summary>
@@ -43,9 +43,9 @@ public sealed class GatedFeedForward : Module
     /// <summary>Creates the block.</summary>
     public GatedFeedForward(long dim, long hidden, Generator? generator = null)
     {
-        gate = RegisterModule("gate", new Linear(dim, hidden, false, 0.02, generator));
-        up = RegisterModule("up", new Linear(dim, hidden, false, 0.02, generator));
-        down = RegisterModule("down", new Linear(hidden, dim, false, 0.02, generator));
+        gate = RegisterModule("gate", new Linear(dim, hidden, false, generator: generator));
+        up = RegisterModule("up", new Linear(dim, hidden, false, generator: generator));
+        down = RegisterModule("down", new Linear(hidden, dim, false, generator: generator));
     }
 
     /// <summary>[..., d] → [..., d].</summary>

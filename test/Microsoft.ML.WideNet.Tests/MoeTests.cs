@@ -1,0 +1,139 @@
+using Microsoft.ML.WideNet.Moe;
+using WideNet.Torch;
+using static WideNet.Torch.torch;
+
+namespace Microsoft.ML.WideNet.Tests;
+
+// Proves the MoE layers' routing invariants: top-k experts never exceed capacity and first choices win slots,
+// dropped tokens get exactly nothing (so they keep their residual), the result equals a naive per-token loop,
+// gradients reach the router through the gates, and expert-choice experts take exactly k tokens each.
+public class MoeTests
+{
+    /// <summary>Per token, per chosen expert, if kept: gate·FFN_e(x) — the definition, written as plainly as possible.</summary>
+    static Tensor NaiveTopK(TopKMoe moe, Tensor x)
+    {
+        var e = moe.experts;
+        var probs = moe.router.forward(x).softmax(-1);
+        var (gates, choice) = probs.topk(moe.TopK, -1);
+        var c = moe.Capacity(x.size(0));
+        var used = new long[e.Count];
+        var kept = new bool[x.size(0), moe.TopK];
+        var ch = choice.ToArray<long>();
+        for (var r = 0; r < moe.TopK; r++)            // first choices claim slots before second choices
+            for (var t = 0; t < x.size(0); t++)
+            {
+                var ex = ch[t * moe.TopK + r];
+                if (used[ex] < c) { used[ex]++; kept[t, r] = true; }
+            }
+        var rows = new List<Tensor>();
+        for (var t = 0; t < x.size(0); t++)
+        {
+            var y = zeros(x.size(1));
+            for (var r = 0; r < moe.TopK; r++)
+            {
+                if (!kept[t, r]) continue;
+                var ex = ch[t * moe.TopK + r];
+                var h = (x[t].matmul(e.w1[ex]) + e.b1![ex][0]).gelu();
+                y = y + (h.matmul(e.w2[ex]) + e.b2![ex][0]) * gates[t][r];
+            }
+            rows.Add(y);
+        }
+        return stack(rows);
+    }
+
+    [Theory]
+    [InlineData(2.0)]
+    [InlineData(0.6)]
+    public void TopKMatchesNaiveLoopAndRespectsCapacity(double capacityFactor)
+    {
+        using var scope = NewDisposeScope();
+        using var moe = new TopKMoe(8, 16, 4, 2, capacityFactor, generator: new Generator(3));
+        moe.eval();
+        using (no_grad()) moe.experts.b1!.normal_(0, 0.1);
+        var x = randn(new long[] { 24, 8 }, new Generator(4));
+        var result = moe.forward(x);
+        var expected = NaiveTopK(moe, x);
+        Assert.True(expected.allclose(result.Output, 1e-5, 1e-6));
+        var perExpert = result.TokensPerExpert.ToArray<long>();
+        Assert.All(perExpert, n => Assert.InRange(n, 0, moe.Capacity(24)));
+        var droppedAssignments = 48 - perExpert.Sum();
+        Assert.Equal(droppedAssignments / 48.0, result.DroppedFraction.item<float>(), 5);
+        if (capacityFactor >= 2) Assert.Equal(0, droppedAssignments);
+        else Assert.True(droppedAssignments > 0);
+        Assert.True(result.AuxLoss!.item<float>() > 0);
+    }
+
+    [Fact]
+    public void DroppedTokensKeepExactlyTheirResidual()
+    {
+        using var scope = NewDisposeScope();
+        using var moe = new TopKMoe(4, 8, 4, 2, capacityFactor: 0.4, generator: new Generator(5));
+        moe.eval();
+        // Every token prefers expert 0, then expert 1: with C = ⌈0.4·2·10/4⌉ = 2 only tokens 0 and 1 are served.
+        using (no_grad())
+        {
+            moe.router.weight.zero_();
+            moe.router.weight[0][0].fill_(10);
+            moe.router.weight[1][0].fill_(5);
+        }
+        var x = rand(new long[] { 10, 4 }, new Generator(6)) + 0.5;
+        Assert.Equal(2, moe.Capacity(10));
+        var result = moe.forward(x);
+        var residual = x + result.Output;
+        for (var t = 2; t < 10; t++) Assert.True(residual[t].equal(x[t]), $"token {t} changed");
+        Assert.False(result.Output[0].equal(zeros(4)));
+        Assert.Equal(new long[] { 2, 2, 0, 0 }, result.TokensPerExpert.ToArray<long>());
+    }
+
+    [Fact]
+    public void GradientsReachTheRouterThroughTheGates()
+    {
+        using var scope = NewDisposeScope();
+        using var moe = new TopKMoe(8, 16, 4, 2, 1.2, generator: new Generator(7));
+        moe.eval();
+        var x = randn(new long[] { 16, 8 }, new Generator(8));
+        moe.forward(x).Output.pow(2).sum().backward();   // the task loss alone, no balance loss
+        Assert.True(moe.router.weight.grad!.abs().sum().item<float>() > 0);
+        Assert.True(moe.experts.w1.grad!.abs().sum().item<float>() > 0);
+    }
+
+    [Fact]
+    public void TrainingNoiseIsOnlyInTraining()
+    {
+        using var scope = NewDisposeScope();
+        using var moe = new TopKMoe(8, 16, 4, 2, 2.0, generator: new Generator(9));
+        var x = randn(new long[] { 16, 8 }, new Generator(10));
+        moe.eval();
+        Assert.True(moe.forward(x).Output.equal(moe.forward(x).Output));
+        moe.train();
+        manual_seed(1);
+        var a = moe.forward(x).Output;
+        manual_seed(2);
+        var b = moe.forward(x).Output;
+        Assert.False(a.equal(b));
+    }
+
+    [Fact]
+    public void ExpertChoiceGivesEveryExpertExactlyKTokens()
+    {
+        using var scope = NewDisposeScope();
+        using var moe = new ExpertChoiceMoe(8, 16, 4, capacityFactor: 1.0, generator: new Generator(11));
+        var x = randn(new long[] { 3, 10, 8 }, new Generator(12));
+        var r = moe.forward(x);
+        Assert.Equal(new long[] { 3, 10, 8 }, r.Output.shape);
+        Assert.Null(r.AuxLoss);
+        var k = moe.TokensPerExpert(30);
+        Assert.Equal(7, k);
+        Assert.All(r.TokensPerExpert.ToArray<long>(), n => Assert.Equal(k, n));
+        // Naive check: expert e's chosen tokens are the top-k of its score column; unchosen tokens get zero output.
+        var scores = moe.router.forward(x.reshape(-1, 8)).softmax(-1);
+        var chosen = new HashSet<long>();
+        for (var e = 0; e < 4; e++) foreach (var t in scores.select(1, e).topk(k).indices.ToArray<long>()) chosen.Add(t);
+        var flat = r.Output.reshape(-1, 8);
+        for (var t = 0; t < 30; t++)
+            Assert.Equal(!chosen.Contains(t), flat[t].equal(zeros(8)));
+        Assert.Equal((30 - chosen.Count) / 30.0, r.DroppedFraction.item<float>(), 5);
+        r.Output.sum().backward();
+        Assert.True(moe.router.weight.grad!.abs().sum().item<float>() > 0);
+    }
+}

@@ -1,0 +1,138 @@
+"""Independent PyTorch implementation of the project's vision models (WideNet, ViT, ViT-MoE).
+
+Written from shared/MODELS.md, not translated from the C# code: it is the numerical oracle of the tests (same
+weights in, same outputs out) and the speed peer of the bench. State-dict names match the .NET models.
+"""
+import math
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+class Attention(nn.Module):
+    def __init__(self, dim, heads):
+        super().__init__()
+        self.heads = heads
+        self.qkv = nn.Linear(dim, 3 * dim)
+        self.proj = nn.Linear(dim, dim)
+
+    def forward(self, x):
+        b, t, d = x.shape
+        q, k, v = self.qkv(x).reshape(b, t, 3, self.heads, d // self.heads).permute(2, 0, 3, 1, 4)
+        att = (q @ k.transpose(-2, -1) / math.sqrt(q.shape[-1])).softmax(-1)
+        return self.proj((att @ v).transpose(1, 2).reshape(b, t, d))
+
+
+class FFN(nn.Module):
+    def __init__(self, dim, hidden):
+        super().__init__()
+        self.fc1 = nn.Linear(dim, hidden)
+        self.fc2 = nn.Linear(hidden, dim)
+
+    def forward(self, x):
+        return self.fc2(F.gelu(self.fc1(x)))
+
+
+class Experts(nn.Module):
+    def __init__(self, e, dim, hidden):
+        super().__init__()
+        self.w1 = nn.Parameter(torch.randn(e, dim, hidden) * 0.02)
+        self.b1 = nn.Parameter(torch.zeros(e, 1, hidden))
+        self.w2 = nn.Parameter(torch.randn(e, hidden, dim) * 0.02)
+        self.b2 = nn.Parameter(torch.zeros(e, 1, dim))
+
+    def forward(self, buf):  # [E, C, d]
+        return torch.baddbmm(self.b2, F.gelu(torch.baddbmm(self.b1, buf, self.w1)), self.w2)
+
+
+class TopKMoE(nn.Module):
+    """Token-choice top-k with capacity; written as a per-rank loop over slots (not the .NET formulation)."""
+
+    def __init__(self, dim, hidden, e, k, capacity_factor, eval_capacity_factor):
+        super().__init__()
+        self.e, self.k, self.cf, self.ecf = e, k, capacity_factor, eval_capacity_factor
+        self.router = nn.Linear(dim, e, bias=False)
+        self.experts = Experts(e, dim, hidden)
+
+    def forward(self, x):
+        shape = x.shape
+        x = x.reshape(-1, shape[-1])
+        s, d = x.shape
+        cf = self.cf if self.training else self.ecf
+        cap = max(1, math.ceil(cf * self.k * s / self.e))
+        logits = self.router(x).float()
+        if self.training:
+            logits = logits + torch.randn_like(logits) / self.e
+        probs = logits.softmax(-1)
+        gates, choice = probs.topk(self.k, -1)
+        f = F.one_hot(choice, self.e).float().sum((0, 1)) / (s * self.k)
+        aux = self.e * (f * probs.mean(0)).sum()
+        buf = x.new_zeros(self.e, cap, d)
+        fill = [0] * self.e
+        slots = []  # (token, expert, slot, gate)
+        for r in range(self.k):
+            for t in range(s):
+                ex = int(choice[t, r])
+                if fill[ex] < cap:
+                    slots.append((t, ex, fill[ex], r))
+                    fill[ex] += 1
+        tok = torch.tensor([a[0] for a in slots], dtype=torch.long)
+        exs = torch.tensor([a[1] for a in slots], dtype=torch.long)
+        pos = torch.tensor([a[2] for a in slots], dtype=torch.long)
+        rank = torch.tensor([a[3] for a in slots], dtype=torch.long)
+        buf = buf.index_put((exs, pos), x[tok])
+        y = self.experts(buf)
+        out = x.new_zeros(s, d).index_add(0, tok, y[exs, pos] * gates[tok, rank].unsqueeze(1))
+        return out.reshape(shape), aux
+
+
+class WideNet(nn.Module):
+    def __init__(self, image, patch, channels, classes, dim, heads, depth, hidden, experts=4, topk=2,
+                 capacity=1.2, eval_capacity=2.0, aux_weight=0.01, arch="widenet", moe_layers=2):
+        super().__init__()
+        n = (image // patch) ** 2
+        self.arch, self.aux_weight = arch, aux_weight
+        self.patch_embed = nn.Conv2d(channels, dim, patch, patch)
+        self.pos_embed = nn.Parameter(torch.randn(1, n, dim) * 0.02)
+        if arch == "widenet":
+            self.attn = Attention(dim, heads)
+            self.moe = TopKMoE(dim, hidden, experts, topk, capacity, eval_capacity)
+            self.blocks = nn.ModuleList(nn.ModuleDict(dict(ln_att=nn.LayerNorm(dim, eps=1e-6), ln_moe=nn.LayerNorm(dim, eps=1e-6)))
+                                        for _ in range(depth))
+        else:
+            blocks = []
+            for i in range(depth):
+                blk = dict(ln_att=nn.LayerNorm(dim, eps=1e-6), attn=Attention(dim, heads), ln_ffn=nn.LayerNorm(dim, eps=1e-6))
+                if arch == "vit-moe" and i >= depth - moe_layers:
+                    blk["moe"] = TopKMoE(dim, hidden, experts, topk, capacity, eval_capacity)
+                else:
+                    blk["ffn"] = FFN(dim, hidden)
+                blocks.append(nn.ModuleDict(blk))
+            self.blocks = nn.ModuleList(blocks)
+        self.norm = nn.LayerNorm(dim, eps=1e-6)
+        self.pre_logits = nn.Linear(dim, dim)
+        self.head = nn.Linear(dim, classes)
+
+    def forward(self, images):
+        x = self.patch_embed(images).flatten(2).transpose(1, 2) + self.pos_embed
+        aux = x.new_zeros(())
+        for b in self.blocks:
+            if self.arch == "widenet":
+                x = x + self.attn(b["ln_att"](x))
+                m, a = self.moe(b["ln_moe"](x))
+                x, aux = x + m, aux + a
+            else:
+                x = x + b["attn"](b["ln_att"](x))
+                if "moe" in b:
+                    m, a = b["moe"](b["ln_ffn"](x))
+                    x, aux = x + m, aux + a
+                else:
+                    x = x + b["ffn"](b["ln_ffn"](x))
+        logits = self.head(torch.tanh(self.pre_logits(self.norm(x).mean(1))))
+        return logits, aux * self.aux_weight
+
+
+def flat_state(model):
+    """State dict with the .NET names (ModuleDict keys already match; the conv is named patch_embed)."""
+    return {k: v for k, v in model.state_dict().items()}
