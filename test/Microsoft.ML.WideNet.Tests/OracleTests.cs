@@ -39,7 +39,7 @@ public class OracleTests
             from models import WideNet
             m = WideNet({{c.ImageSize}}, {{c.PatchSize}}, {{c.Channels}}, {{c.NumClasses}}, {{c.Dim}}, {{c.Heads}}, {{c.Depth}}, {{c.Hidden}},
                         experts={{c.NumExperts}}, topk={{c.TopK}}, capacity={{c.CapacityFactor.ToString(CultureInfo.InvariantCulture)}},
-                        eval_capacity={{c.EvalCapacityFactor.ToString(CultureInfo.InvariantCulture)}}, arch="{{pyArch}}", moe_layers={{c.MoeLayers}})
+                        eval_capacity={{c.EvalCapacityFactor.ToString(CultureInfo.InvariantCulture)}}, arch="{{pyArch}}", moe_layers={{c.MoeLayers}}, loop_dispatch=True)
             m.load_state_dict({k[2:]: v for k, v in inputs.items() if k.startswith("w.")}, strict=True)
             m.eval()
             logits, aux = m(inputs["images"])

@@ -47,11 +47,13 @@ class Experts(nn.Module):
 
 
 class TopKMoE(nn.Module):
-    """Token-choice top-k with capacity; written as a per-rank loop over slots (not the .NET formulation)."""
+    """Token-choice top-k with capacity. `loop=True` assigns slots with a plain Python loop (the oracle: obviously
+    right, slow); otherwise slots come from cumulative sums and kept assignments are found with nonzero (the speed
+    peer, the usual eager PyTorch formulation)."""
 
-    def __init__(self, dim, hidden, e, k, capacity_factor, eval_capacity_factor):
+    def __init__(self, dim, hidden, e, k, capacity_factor, eval_capacity_factor, loop=False):
         super().__init__()
-        self.e, self.k, self.cf, self.ecf = e, k, capacity_factor, eval_capacity_factor
+        self.e, self.k, self.cf, self.ecf, self.loop = e, k, capacity_factor, eval_capacity_factor, loop
         self.router = nn.Linear(dim, e, bias=False)
         self.experts = Experts(e, dim, hidden)
 
@@ -68,6 +70,16 @@ class TopKMoE(nn.Module):
         gates, choice = probs.topk(self.k, -1)
         f = F.one_hot(choice, self.e).float().sum((0, 1)) / (s * self.k)
         aux = self.e * (f * probs.mean(0)).sum()
+        if not self.loop:
+            rank_major = F.one_hot(choice.t().reshape(-1), self.e)            # [k*S, E], first choices first
+            pos = ((rank_major.cumsum(0) - 1) * rank_major).sum(-1).reshape(self.k, s).t()  # [S, k]
+            t_idx, r_idx = (pos < cap).nonzero(as_tuple=True)
+            ex, p = choice[t_idx, r_idx], pos[t_idx, r_idx]
+            buf = x.new_zeros(self.e, cap, d)
+            buf[ex, p] = x[t_idx]
+            y = self.experts(buf)
+            out = x.new_zeros(s, d).index_add(0, t_idx, y[ex, p] * gates[t_idx, r_idx].unsqueeze(1).to(y.dtype))
+            return out.reshape(shape), aux
         buf = x.new_zeros(self.e, cap, d)
         fill = [0] * self.e
         slots = []  # (token, expert, slot, gate)
@@ -89,7 +101,7 @@ class TopKMoE(nn.Module):
 
 class WideNet(nn.Module):
     def __init__(self, image, patch, channels, classes, dim, heads, depth, hidden, experts=4, topk=2,
-                 capacity=1.2, eval_capacity=2.0, aux_weight=0.01, arch="widenet", moe_layers=2):
+                 capacity=1.2, eval_capacity=2.0, aux_weight=0.01, arch="widenet", moe_layers=2, loop_dispatch=False):
         super().__init__()
         n = (image // patch) ** 2
         self.arch, self.aux_weight = arch, aux_weight
@@ -97,7 +109,7 @@ class WideNet(nn.Module):
         self.pos_embed = nn.Parameter(torch.randn(1, n, dim) * 0.02)
         if arch == "widenet":
             self.attn = Attention(dim, heads)
-            self.moe = TopKMoE(dim, hidden, experts, topk, capacity, eval_capacity)
+            self.moe = TopKMoE(dim, hidden, experts, topk, capacity, eval_capacity, loop_dispatch)
             self.blocks = nn.ModuleList(nn.ModuleDict(dict(ln_att=nn.LayerNorm(dim, eps=1e-6), ln_moe=nn.LayerNorm(dim, eps=1e-6)))
                                         for _ in range(depth))
         else:
@@ -105,7 +117,7 @@ class WideNet(nn.Module):
             for i in range(depth):
                 blk = dict(ln_att=nn.LayerNorm(dim, eps=1e-6), attn=Attention(dim, heads), ln_ffn=nn.LayerNorm(dim, eps=1e-6))
                 if arch == "vit-moe" and i >= depth - moe_layers:
-                    blk["moe"] = TopKMoE(dim, hidden, experts, topk, capacity, eval_capacity)
+                    blk["moe"] = TopKMoE(dim, hidden, experts, topk, capacity, eval_capacity, loop_dispatch)
                 else:
                     blk["ffn"] = FFN(dim, hidden)
                 blocks.append(nn.ModuleDict(blk))

@@ -1,0 +1,114 @@
+using Microsoft.ML.WideNet.Moe;
+using Microsoft.ML.WideNet.Nn;
+using WideNet.Torch;
+using F = WideNet.Torch.torch.nn.functional;
+
+namespace Microsoft.ML.WideNet.Models;
+
+/// <summary>How a text encoder shares its layers.</summary>
+public enum TextSharing
+{
+    /// <summary>WideNet: one attention and one top-k MoE shared by every block, individual LayerNorms.</summary>
+    WideNet,
+    /// <summary>BERT-like: every block its own attention and dense FFN.</summary>
+    None,
+    /// <summary>ALBERT-like: one attention and one dense FFN shared by every block, individual LayerNorms (so the
+    /// only difference from WideNet is the MoE) *(choice: ALBERT also shares its LayerNorms)*.</summary>
+    Albert,
+}
+
+/// <summary>
+/// Pre-LN text encoders for classification: WideNet text (ALBERT-like embedding, shared attention and shared MoE,
+/// individual LayerNorms), the dense BERT-like Transformer, and the ALBERT-like shared dense encoder. The classifier
+/// reads the first token ([CLS]) through a tanh pooler.
+/// </summary>
+public sealed class TextEncoder : Module, IClassifier
+{
+    /// <summary>A block's own layers: its two LayerNorms, plus attention and FFN when nothing is shared.</summary>
+    public sealed class Block : Module
+    {
+        /// <summary>Norm before attention.</summary>
+        public readonly LayerNorm ln_att;
+        /// <summary>Norm before the FFN / MoE.</summary>
+        public readonly LayerNorm ln_ffn;
+        /// <summary>Own attention (unshared encoders only).</summary>
+        public readonly MultiHeadSelfAttention? attn;
+        /// <summary>Own FFN (unshared encoders only).</summary>
+        public readonly FeedForward? ffn;
+
+        /// <summary>Creates the block.</summary>
+        public Block(TextConfig c, bool own, Generator g)
+        {
+            ln_att = RegisterModule("ln_att", new LayerNorm(c.Dim));
+            ln_ffn = RegisterModule("ln_ffn", new LayerNorm(c.Dim));
+            if (!own) return;
+            attn = RegisterModule("attn", new MultiHeadSelfAttention(c.Dim, c.Heads, generator: g));
+            ffn = RegisterModule("ffn", new FeedForward(c.Dim, c.Hidden, c.Dropout, g));
+        }
+    }
+
+    /// <summary>The configuration.</summary>
+    public readonly TextConfig config;
+    /// <summary>The sharing scheme.</summary>
+    public readonly TextSharing sharing;
+    /// <summary>Input embedding.</summary>
+    public readonly TextEmbedding embed;
+    /// <summary>Shared attention (WideNet, ALBERT).</summary>
+    public readonly MultiHeadSelfAttention? attn;
+    /// <summary>Shared MoE (WideNet).</summary>
+    public readonly TopKMoe? moe;
+    /// <summary>Shared dense FFN (ALBERT).</summary>
+    public readonly FeedForward? ffn;
+    /// <summary>The blocks.</summary>
+    public readonly Block[] blocks;
+    /// <summary>Final LayerNorm.</summary>
+    public readonly LayerNorm norm;
+    /// <summary>tanh pooler d → d on the first token.</summary>
+    public readonly Linear pooler;
+    /// <summary>Classifier d → K.</summary>
+    public readonly Linear head;
+
+    /// <summary>Builds the encoder.</summary>
+    public TextEncoder(TextConfig cfg, TextSharing sharing)
+    {
+        config = cfg.Validate();
+        this.sharing = sharing;
+        using var g = new Generator(cfg.Seed);
+        embed = RegisterModule("embed", new TextEmbedding(cfg.VocabSize, cfg.MaxLength, cfg.EmbeddingSize, cfg.Dim, cfg.Dropout, g));
+        if (sharing != TextSharing.None) attn = RegisterModule("attn", new MultiHeadSelfAttention(cfg.Dim, cfg.Heads, generator: g));
+        if (sharing == TextSharing.WideNet) moe = RegisterModule("moe", new TopKMoe(cfg.Dim, cfg.Hidden, cfg.NumExperts, cfg.TopK, cfg.CapacityFactor, cfg.EvalCapacityFactor, generator: g));
+        if (sharing == TextSharing.Albert) ffn = RegisterModule("ffn", new FeedForward(cfg.Dim, cfg.Hidden, cfg.Dropout, g));
+        var list = RegisterModule("blocks", new ModuleList());
+        blocks = new Block[cfg.Depth];
+        for (var i = 0; i < cfg.Depth; i++) blocks[i] = list.Add(new Block(cfg, sharing == TextSharing.None, g));
+        norm = RegisterModule("norm", new LayerNorm(cfg.Dim));
+        pooler = RegisterModule("pooler", new Linear(cfg.Dim, cfg.Dim, generator: g));
+        head = RegisterModule("head", new Linear(cfg.Dim, cfg.NumClasses, generator: g));
+    }
+
+    /// <inheritdoc/>
+    public Module Module => this;
+
+    /// <summary>Token ids [B, L] and mask [B, L] (true at real tokens) → logits [B, K].</summary>
+    public ClassifierOutput forward(Tensor ids, Tensor? attentionMask = null)
+    {
+        using var scope = torch.NewDisposeScope();
+        var x = embed.forward(ids);                                              // [B, L, d]
+        Tensor? aux = null, perExpert = null, dropped = null;
+        foreach (var b in blocks)
+        {
+            x = x + (attn ?? b.attn!).forward(b.ln_att.forward(x), attentionMask);
+            var h = b.ln_ffn.forward(x);
+            if (moe is null) { x = x + (ffn ?? b.ffn!).forward(h); continue; }
+            var m = moe.forward(h);
+            x = x + m.Output;
+            aux = aux is null ? m.AuxLoss! : aux + m.AuxLoss!;
+            perExpert = perExpert is null ? m.TokensPerExpert : perExpert + m.TokensPerExpert;
+            dropped = dropped is null ? m.DroppedFraction : dropped + m.DroppedFraction;
+        }
+        var first = norm.forward(x).select(1, 0);                                // [B, d], the [CLS] position
+        var logits = head.forward(pooler.forward(first).tanh());                  // [B, K]
+        var routing = perExpert is null ? null : new RoutingStats(perExpert.MoveToOuterScope(), (dropped! / blocks.Length).MoveToOuterScope());
+        return new ClassifierOutput(logits.MoveToOuterScope(), aux is null ? null : (aux * config.AuxLossWeight).MoveToOuterScope(), routing);
+    }
+}

@@ -1,0 +1,98 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Text.Json;
+using Microsoft.ML.WideNet.Models;
+using WideNet.Torch;
+using WideNet.Torch.Optim;
+using F = WideNet.Torch.torch.nn.functional;
+
+namespace WideNet.Cli;
+
+/// <summary>`widenet bench`: times training steps (forward, loss, backward, AdamW) on synthetic images and prints
+/// one JSON line with the keys of tools/pytorch/bench.py, which takes the same flags.</summary>
+internal static class BenchCommand
+{
+    internal static Command Create()
+    {
+        Option<int> Int(string name, int value, string help) => new(name) { Description = help, DefaultValueFactory = _ => value };
+        var arch = new Option<string>("--arch") { Description = "widenet | vit | vit-moe", DefaultValueFactory = _ => "widenet" };
+        var imageSize = Int("--image-size", 28, "image side in pixels");
+        var patch = Int("--patch", 4, "patch side");
+        var channels = Int("--channels", 1, "image channels");
+        var classes = Int("--classes", 10, "classes");
+        var dim = Int("--dim", 192, "hidden size");
+        var heads = Int("--heads", 3, "attention heads");
+        var depth = Int("--depth", 6, "blocks");
+        var hidden = Int("--hidden", 768, "FFN / expert hidden size");
+        var experts = Int("--experts", 4, "experts");
+        var topk = Int("--topk", 2, "experts per token");
+        var capacity = new Option<double>("--capacity") { Description = "capacity factor", DefaultValueFactory = _ => 1.2 };
+        var batch = Int("--batch-size", 64, "images per step");
+        var steps = Int("--steps", 20, "timed steps");
+        var warmup = Int("--warmup", 5, "untimed steps first");
+        var threads = Int("--threads", 0, "intra-op threads (0 = processor count)");
+        var device = new Option<string>("--device") { Description = "cpu | cuda | cuda:N", DefaultValueFactory = _ => "cpu" };
+        var bf16 = new Option<bool>("--bf16") { Description = "bfloat16 autocast (CUDA)" };
+        var cmd = new Command("bench", "time training steps; prints one JSON line")
+            { arch, imageSize, patch, channels, classes, dim, heads, depth, hidden, experts, topk, capacity, batch, steps, warmup, threads, device, bf16 };
+        cmd.SetAction(r =>
+        {
+            var a = r.GetValue(arch)!.ToLowerInvariant() switch
+            {
+                "widenet" => Architecture.WideNet, "vit" => Architecture.ViT, "vit-moe" => Architecture.ViTMoE,
+                var other => throw new ArgumentException($"--arch {other}: expected widenet, vit or vit-moe"),
+            };
+            var cfg = new VisionConfig
+            {
+                ImageSize = r.GetValue(imageSize), PatchSize = r.GetValue(patch), Channels = r.GetValue(channels), NumClasses = r.GetValue(classes),
+                Dim = r.GetValue(dim), Heads = r.GetValue(heads), Depth = r.GetValue(depth), Hidden = r.GetValue(hidden),
+                NumExperts = r.GetValue(experts), TopK = r.GetValue(topk), CapacityFactor = r.GetValue(capacity), Dropout = 0,
+            };
+            return Run(a, r.GetValue(arch)!, cfg, r.GetValue(batch), r.GetValue(steps), r.GetValue(warmup), r.GetValue(threads),
+                       Device.Parse(r.GetValue(device)!), r.GetValue(bf16));
+        });
+        return cmd;
+    }
+
+    static int Run(Architecture arch, string archName, VisionConfig cfg, int batch, int steps, int warmup, int threads, Device device, bool bf16)
+    {
+        if (threads > 0) torch.set_num_threads(threads);
+        torch.manual_seed(0);
+        using var model = VisionPresets.Create(arch, cfg);
+        model.Module.to(device);
+        using var opt = new AdamW(model.Module.parameters(), lr: 1e-3);
+        using var x = torch.randn(new long[] { batch, cfg.Channels, cfg.ImageSize, cfg.ImageSize }, device: device);
+        using var y = torch.randint(0, cfg.NumClasses, new long[] { batch }, device: device);
+        var times = new List<double>();
+        for (var step = 0; step < warmup + steps; step++)
+        {
+            var sw = Stopwatch.StartNew();
+            using (var scope = torch.NewDisposeScope())
+            {
+                ClassifierOutput output;
+                using (bf16 ? torch.autocast(device.Type, ScalarType.BFloat16) : null) output = model.forward(x);
+                var loss = F.cross_entropy(output.Logits.to(ScalarType.Float32), y) + (output.AuxLoss ?? torch.zeros(new long[0], device: device));
+                opt.zero_grad();
+                loss.backward();
+                opt.step();
+                if (device.IsCuda) torch.cuda.synchronize(device.Index < 0 ? 0 : device.Index);
+            }
+            if (step >= warmup) times.Add(sw.Elapsed.TotalMilliseconds);
+        }
+        times.Sort();
+        var median = times.Count % 2 == 1 ? times[times.Count / 2] : (times[times.Count / 2 - 1] + times[times.Count / 2]) / 2;
+        var (total, active) = VisionPresets.CountParameters(model);
+        Console.WriteLine(JsonSerializer.Serialize(new Dictionary<string, object>
+        {
+            ["runtime"] = ".net", ["torch"] = torch.version, ["arch"] = archName, ["device"] = device.ToString(),
+            ["threads"] = torch.get_num_threads(), ["batch_size"] = batch, ["params"] = total, ["active_params"] = active,
+            ["step_ms_median"] = Math.Round(median, 2), ["images_per_s"] = Math.Round(batch * 1000 / median, 1),
+            ["peak_rss_mb"] = Math.Round(PeakRssMb(), 1),
+            ["peak_gpu_mb"] = device.IsCuda ? Math.Round(torch.cuda.max_memory_allocated(Math.Max(0, device.Index)) / 1048576.0, 1) : 0,
+        }));
+        return 0;
+    }
+
+    static double PeakRssMb() =>
+        long.Parse(File.ReadLines("/proc/self/status").First(l => l.StartsWith("VmHWM:")).Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]) / 1024.0;
+}
