@@ -66,3 +66,46 @@ public class OracleTests
     [Fact] public void ViTMoeMatchesPyTorch() => Compare(Architecture.ViTMoE, "vit-moe");
     [Fact] public void ViTMatchesPyTorch() => Compare(Architecture.ViT, "vit");
 }
+
+// Brainformer against the independent PyTorch model (expert choice written there as a loop over experts).
+public class BrainformerOracleTests
+{
+    [Theory]
+    [InlineData(BrainformerConfig.Block1, 1.0)]
+    [InlineData(BrainformerConfig.Block2, 2.0)]
+    public void BrainformerMatchesPyTorch(string recipe, double capacity)
+    {
+        var c = new BrainformerConfig
+        {
+            Recipe = recipe, Repeats = 1, ImageSize = 16, PatchSize = 4, Channels = 2, NumClasses = 5, Dim = 32, Heads = 2, HeadDim = 8,
+            FfnHidden = 48, ExpertHidden = 40, NumExperts = 4, CapacityFactor = capacity, Dropout = 0, Seed = 5,
+        };
+        using var scope = NewDisposeScope();
+        using var model = new Brainformer(c);
+        model.eval();
+        var images = randn(new long[] { 3, 2, 16, 16 }, new Generator(6));
+        var labels = tensor(new long[] { 1, 4, 0 });
+        var output = model.forward(images);
+        var loss = F.cross_entropy(output.Logits, labels);
+        loss.backward();
+        var inputs = new Dictionary<string, Tensor>(model.state_dict().Select(kv => KeyValuePair.Create("w." + kv.Key, kv.Value)))
+        {
+            ["images"] = images, ["labels"] = labels,
+        };
+        var oracle = PyOracle.Run($$"""
+            from models import Brainformer
+            m = Brainformer("{{recipe}}", 1, 16, 4, 2, 5, 32, 2, 8, 48, 40, 4, {{capacity.ToString(CultureInfo.InvariantCulture)}})
+            m.load_state_dict({k[2:]: v for k, v in inputs.items() if k.startswith("w.")}, strict=True)
+            logits = m(inputs["images"])
+            loss = F.cross_entropy(logits, inputs["labels"])
+            loss.backward()
+            outputs["logits"] = logits.detach(); outputs["loss"] = loss.detach()
+            for k, p in m.named_parameters():
+                outputs["g." + k] = p.grad
+            """, inputs);
+        PyOracle.AssertClose(oracle["logits"], output.Logits.detach(), what: "logits");
+        PyOracle.AssertClose(oracle["loss"], loss.detach(), what: "loss");
+        foreach (var (name, p) in model.named_parameters())
+            PyOracle.AssertClose(oracle["g." + name], p.grad!, atol: 1e-5, rtol: 1e-4, what: "grad " + name);
+    }
+}

@@ -148,3 +148,102 @@ class WideNet(nn.Module):
 def flat_state(model):
     """State dict with the .NET names (ModuleDict keys already match; the conv is named patch_embed)."""
     return {k: v for k, v in model.state_dict().items()}
+
+
+# ---- Brainformer -------------------------------------------------------------------------------------------------
+
+class RMSNorm(nn.Module):
+    def __init__(self, dim, eps=1e-6):
+        super().__init__()
+        self.eps = eps
+        self.weight = nn.Parameter(torch.ones(dim))
+
+    def forward(self, x):
+        return x * torch.rsqrt(x.pow(2).mean(-1, keepdim=True) + self.eps) * self.weight
+
+
+class BiasFreeAttention(nn.Module):
+    def __init__(self, dim, heads, head_dim):
+        super().__init__()
+        self.heads, self.head_dim = heads, head_dim
+        self.qkv = nn.Linear(dim, 3 * heads * head_dim, bias=False)
+        self.proj = nn.Linear(heads * head_dim, dim, bias=False)
+
+    def forward(self, x):
+        b, t, _ = x.shape
+        q, k, v = self.qkv(x).reshape(b, t, 3, self.heads, self.head_dim).permute(2, 0, 3, 1, 4)
+        att = (q @ k.transpose(-2, -1) / math.sqrt(self.head_dim)).softmax(-1)
+        return self.proj((att @ v).transpose(1, 2).reshape(b, t, -1))
+
+
+class GatedFFN(nn.Module):
+    def __init__(self, dim, hidden):
+        super().__init__()
+        self.gate = nn.Linear(dim, hidden, bias=False)
+        self.up = nn.Linear(dim, hidden, bias=False)
+        self.down = nn.Linear(hidden, dim, bias=False)
+
+    def forward(self, x):
+        return self.down(F.gelu(self.gate(x)) * self.up(x))
+
+
+class GatedExperts(nn.Module):
+    def __init__(self, e, dim, hidden):
+        super().__init__()
+        self.w1 = nn.Parameter(torch.randn(e, dim, hidden) * 0.02)
+        self.w_up = nn.Parameter(torch.randn(e, dim, hidden) * 0.02)
+        self.w2 = nn.Parameter(torch.randn(e, hidden, dim) * 0.02)
+
+
+class ExpertChoiceMoE(nn.Module):
+    """Each expert takes its top floor(n*c/E) tokens of the group; written as a loop over experts."""
+
+    def __init__(self, dim, hidden, e, capacity):
+        super().__init__()
+        self.e, self.c = e, capacity
+        self.router = nn.Linear(dim, e, bias=False)
+        self.experts = GatedExperts(e, dim, hidden)
+
+    def forward(self, x):
+        shape = x.shape
+        x = x.reshape(-1, shape[-1])
+        n = x.shape[0]
+        k = min(max(int(math.floor(n * self.c / self.e)), 1), n)
+        scores = self.router(x).float().softmax(-1)
+        out = torch.zeros_like(x)
+        ex = self.experts
+        for e in range(self.e):
+            g, idx = scores[:, e].topk(k)
+            h = F.gelu(x[idx] @ ex.w1[e]) * (x[idx] @ ex.w_up[e])
+            out = out.index_add(0, idx, (h @ ex.w2[e]) * g.unsqueeze(1))
+        return out.reshape(shape)
+
+
+class Brainformer(nn.Module):
+    def __init__(self, recipe, repeats, image, patch, channels, classes, dim, heads, head_dim, ffn_hidden,
+                 expert_hidden, experts, capacity):
+        super().__init__()
+        self.patch_embed = nn.Conv2d(channels, dim, patch, patch)
+        self.pos_embed = nn.Parameter(torch.randn(1, (image // patch) ** 2, dim) * 0.02)
+        layers = []
+        for kind in recipe.replace(" ", "").upper() * repeats:
+            layer = {"norm": RMSNorm(dim)}
+            if kind == "A":
+                layer["attn"] = BiasFreeAttention(dim, heads, head_dim)
+            elif kind == "F":
+                layer["ffn"] = GatedFFN(dim, ffn_hidden)
+            else:
+                layer["moe"] = ExpertChoiceMoE(dim, expert_hidden, experts, capacity)
+            layers.append(nn.ModuleDict(layer))
+        self.layers = nn.ModuleList(layers)
+        self.norm = RMSNorm(dim)
+        self.head = nn.Linear(dim, classes, bias=False)
+
+    def forward(self, images):
+        x = self.patch_embed(images).flatten(2).transpose(1, 2) + self.pos_embed
+        for layer in self.layers:
+            h = layer["norm"](x)
+            for kind in ("attn", "ffn", "moe"):
+                if kind in layer:
+                    x = x + layer[kind](h)
+        return self.head(self.norm(x).mean(1))
