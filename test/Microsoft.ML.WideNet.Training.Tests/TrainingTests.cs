@@ -258,6 +258,36 @@ public class TrainerTests
     }
 
     [Fact]
+    public void CrashedRunResumesFromThePeriodicCheckpointBitForBit()
+    {
+        var (x, y) = FashionData.Load(1000, 500);
+        using var _ = x; using var __ = y;
+        var train = new TensorBatchSource(x, y);
+        using var reference = new MlpClassifier(seed: 21);
+        new Trainer(Options(epochs: 2)).Fit(reference, train);
+
+        var dir = TempDir();
+        try
+        {
+            var o = Options(2, dir);
+            o.CheckpointEverySteps = 4;
+            using (var crashing = new MlpClassifier(seed: 21))
+            {
+                // An unexpected failure at step 13 (mid epoch 2 of 10 steps each): no checkpoint is written then,
+                // the last one is step 12's.
+                var progress = new SyncProgress(p => { if (p.Step == 13) throw new IOException("simulated crash"); });
+                Assert.Throws<IOException>(() => new Trainer(o).Fit(crashing, train, null, progress));
+            }
+            Assert.Equal(12, Checkpoint.ReadState(dir).Step);
+            using var resumed = new MlpClassifier(seed: 0);
+            var result = new Trainer(o).Fit(resumed, train);
+            Assert.Equal(12, result.ResumedFromStep);
+            Assert.Equal(reference.Weights(), resumed.Weights());
+        }
+        finally { if (Directory.Exists(dir)) Directory.Delete(dir, true); }
+    }
+
+    [Fact]
     public void EarlyStoppingRestoresTheBestWeights()
     {
         var (x, y) = FashionData.Load(0, 600);
