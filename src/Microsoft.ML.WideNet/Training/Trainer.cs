@@ -15,7 +15,9 @@ namespace Microsoft.ML.WideNet.Training;
 /// <para>Reproducibility: every random choice is a pure function of (seed, epoch, step, example) — the shuffle of
 /// epoch e, the mixup λ and LibTorch's global generator (dropout, routing noise; reseeded before every step), and
 /// augmentation per example — so on the CPU a seed gives bit-identical weights, and a run resumed from a checkpoint
-/// ends bit-identical to one that was never interrupted.</para>
+/// ends bit-identical to one that was never interrupted. LibTorch's global generator is process-wide: run one
+/// training at a time per process when bit-reproducibility matters.</para>
+/// <para>Labels are 0-based class indices (the ML.NET layer converts its 1-based keys).</para>
 /// </summary>
 public sealed class Trainer
 {
@@ -141,63 +143,86 @@ public sealed class Trainer
                 var epoch = state.Epoch;
                 var order = EpochOrder(n, o.Seed, epoch);
                 module.train();
-                for (var b = state.BatchInEpoch; b < stepsPerEpoch; b++)
+                Batch FetchBatch(int b)
                 {
-                    if (cancellationToken.IsCancellationRequested)
-                    {
-                        SaveCheckpoint();
-                        log?.Invoke($"cancelled at step {state.Step}{(o.CheckpointDirectory is null ? "" : "; checkpoint written")}");
-                        cancellationToken.ThrowIfCancellationRequested();
-                    }
                     var start = b * o.BatchSize;
                     var count = (int)Math.Min(o.BatchSize, n - start);
-                    var indices = new ArraySegment<int>(order, start, count);
-                    long tokens;
-                    using (var scope = torch.NewDisposeScope())
+                    return train.GetBatch(new ArraySegment<int>(order, start, count), new BatchContext(true, epoch, (long)epoch * stepsPerEpoch + b, seed));
+                }
+                // The next batch is prepared on a worker thread while this one trains. A batch depends only on its
+                // example indices and context, so prefetching cannot change results.
+                Task<Batch>? pending = null;
+                try
+                {
+                    for (var b = state.BatchInEpoch; b < stepsPerEpoch; b++)
                     {
-                        torch.manual_seed(Seeds.Derive(seed, Seeds.Stream.Model, state.Step));
-                        using var batch = train.GetBatch(indices, new BatchContext(true, epoch, state.Step, seed));
-                        isText = !batch.Input.dtype.IsFloatingPoint();
-                        tokens = isText ? (batch.AttentionMask is { } m ? m.sum(ScalarType.Int64).item<long>() : batch.Input.numel()) : 0;
-                        var x = batch.Input.to(device);
-                        var y = batch.Labels.to(device);
-                        var mask = batch.AttentionMask?.to(device);
-                        var output = default(ClassifierOutput);
-                        Tensor logits, taskLoss;
-                        if (o.MixupAlpha > 0 && !isText)
+                        if (cancellationToken.IsCancellationRequested)
                         {
-                            var lambda = Mixup.SampleBeta(o.MixupAlpha, o.MixupAlpha, Seeds.Random(seed, Seeds.Stream.Mixup, state.Step));
-                            output = Forward(model, Mixup.MixInputs(x, lambda), mask, autocast);
-                            logits = output.Logits.to(ScalarType.Float32);
-                            taskLoss = F.cross_entropy(logits, Mixup.MixTargets(y, logits.size(1), lambda, o.LabelSmoothing));
+                            SaveCheckpoint();
+                            log?.Invoke($"cancelled at step {state.Step}{(o.CheckpointDirectory is null ? "" : "; checkpoint written")}");
+                            cancellationToken.ThrowIfCancellationRequested();
                         }
-                        else
+                        var count = (int)Math.Min(o.BatchSize, n - (long)b * o.BatchSize);
+                        long tokens;
+                        using (var scope = torch.NewDisposeScope())
                         {
-                            output = Forward(model, x, mask, autocast);
-                            logits = output.Logits.to(ScalarType.Float32);
-                            taskLoss = F.cross_entropy(logits, y, label_smoothing: o.LabelSmoothing);
+                            var ready = pending;
+                            pending = null;
+                            using var batch = ready is null ? FetchBatch(b) : ready.GetAwaiter().GetResult();
+                            if (o.PrefetchBatches && b + 1 < stepsPerEpoch)
+                            {
+                                var next = b + 1;
+                                pending = Task.Run(() => FetchBatch(next));
+                            }
+                            torch.manual_seed(Seeds.Derive(seed, Seeds.Stream.Model, state.Step));
+                            isText = !batch.Input.dtype.IsFloatingPoint();
+                            tokens = isText ? (batch.AttentionMask is { } m ? m.sum(ScalarType.Int64).item<long>() : batch.Input.numel()) : 0;
+                            var x = batch.Input.to(device);
+                            var y = batch.Labels.to(device);
+                            var mask = batch.AttentionMask?.to(device);
+                            var output = default(ClassifierOutput);
+                            Tensor logits, taskLoss;
+                            if (o.MixupAlpha > 0 && !isText)
+                            {
+                                var lambda = Mixup.SampleBeta(o.MixupAlpha, o.MixupAlpha, Seeds.Random(seed, Seeds.Stream.Mixup, state.Step));
+                                output = Forward(model, Mixup.MixInputs(x, lambda), mask, autocast);
+                                logits = output.Logits.to(ScalarType.Float32);
+                                taskLoss = F.cross_entropy(logits, Mixup.MixTargets(y, logits.size(1), lambda, o.LabelSmoothing));
+                            }
+                            else
+                            {
+                                output = Forward(model, x, mask, autocast);
+                                logits = output.Logits.to(ScalarType.Float32);
+                                taskLoss = F.cross_entropy(logits, y, label_smoothing: o.LabelSmoothing);
+                            }
+                            Step(output, logits, taskLoss, y);
                         }
-                        Step(output, logits, taskLoss, y);
+                        state.Step++;
+                        state.BatchInEpoch = b + 1;
+                        state.SeenInEpoch += count;
+                        sessionSteps++;
+                        sessionExamples += count;
+                        sessionTokens += tokens;
+                        if (o.LogEverySteps > 0 && state.Step % o.LogEverySteps == 0)
+                        {
+                            var rp = Report(TrainingPhase.Training, null, null);
+                            progress?.Report(rp);
+                            if (log is not null)
+                            {
+                                var aux = rp.AuxLoss > 0 ? FormattableString.Invariant($" aux {rp.AuxLoss:F4}") : "";
+                                var tok = rp.TokensPerSecond is { } tps ? FormattableString.Invariant($" {tps:F0} tok/s") : "";
+                                log(FormattableString.Invariant(
+                                    $"epoch {rp.Epoch}/{o.Epochs} step {rp.Step}/{totalSteps} loss {rp.TrainLoss:F4} acc {rp.TrainAccuracy:F4}{aux} lr {rp.LearningRate:0.###e0} {rp.ExamplesPerSecond:F0} {(isText ? "texts" : "img")}/s{tok} ETA {rp.Eta:hh\\:mm\\:ss}"));
+                            }
+                        }
+                        if (o.CheckpointEverySteps > 0 && state.Step % o.CheckpointEverySteps == 0 && b + 1 < stepsPerEpoch) SaveCheckpoint();
                     }
-                    state.Step++;
-                    state.BatchInEpoch = b + 1;
-                    state.SeenInEpoch += count;
-                    sessionSteps++;
-                    sessionExamples += count;
-                    sessionTokens += tokens;
-                    if (o.LogEverySteps > 0 && state.Step % o.LogEverySteps == 0)
-                    {
-                        var rp = Report(TrainingPhase.Training, null, null);
-                        progress?.Report(rp);
-                        if (log is not null)
-                        {
-                            var aux = rp.AuxLoss > 0 ? FormattableString.Invariant($" aux {rp.AuxLoss:F4}") : "";
-                            var tok = rp.TokensPerSecond is { } tps ? FormattableString.Invariant($" {tps:F0} tok/s") : "";
-                            log(FormattableString.Invariant(
-                                $"epoch {rp.Epoch}/{o.Epochs} step {rp.Step}/{totalSteps} loss {rp.TrainLoss:F4} acc {rp.TrainAccuracy:F4}{aux} lr {rp.LearningRate:0.###e0} {rp.ExamplesPerSecond:F0} {(isText ? "texts" : "img")}/s{tok} ETA {rp.Eta:hh\\:mm\\:ss}"));
-                        }
-                    }
-                    if (o.CheckpointEverySteps > 0 && state.Step % o.CheckpointEverySteps == 0 && b + 1 < stepsPerEpoch) SaveCheckpoint();
+                }
+                finally
+                {
+                    // Left early (cancellation, failure): free the prefetched batch.
+                    if (pending is not null)
+                        try { pending.GetAwaiter().GetResult().Dispose(); } catch { /* the original exception matters */ }
                 }
 
                 // ---- epoch end: metrics, validation, early stopping, checkpoint ----

@@ -98,6 +98,11 @@ public sealed class TrainerOptions
     /// <summary>Continue from the checkpoint in <see cref="CheckpointDirectory"/> when there is one.</summary>
     public bool Resume = true;
 
+    /// <summary>Prepare the next training batch on a worker thread while the current one trains (decoding and
+    /// augmentation overlap the network). Batch sources must then be thread-safe and must not draw from LibTorch's
+    /// global generator (use <see cref="BatchContext.RandomForExample"/>); results are identical either way.</summary>
+    public bool PrefetchBatches = true;
+
     /// <summary>Report progress every this many steps (and at each epoch end).</summary>
     public int LogEverySteps = 50;
 
