@@ -1,0 +1,132 @@
+using System.Globalization;
+using System.Security;
+using System.Text;
+
+namespace Microsoft.ML.WideNet.Training;
+
+/// <summary>Writes training pictures as standalone SVG files (hand-written XML, no dependencies): loss and accuracy
+/// curves per epoch, and a confusion matrix heat map.</summary>
+public static class SvgCharts
+{
+    static string F(double v) => v.ToString("0.##", CultureInfo.InvariantCulture);
+    static string Esc(string s) => SecurityElement.Escape(s) ?? "";
+
+    /// <summary>Two panels: training/validation loss and training/validation accuracy by epoch.</summary>
+    public static void WriteTrainingCurves(string path, IReadOnlyList<EpochMetrics> history, string title = "Training")
+    {
+        ArgumentNullException.ThrowIfNull(history);
+        const int W = 900, H = 380, panelW = 400, panelH = 280, top = 60, left1 = 60, left2 = 510;
+        var sb = Begin(W, H, title);
+        var epochs = history.Select(h => (double)h.Epoch).ToArray();
+        Panel(sb, left1, top, panelW, panelH, "loss", epochs,
+              ("train", "#1f77b4", history.Select(h => (double?)h.TrainLoss).ToArray()),
+              ("validation", "#ff7f0e", history.Select(h => h.ValidationLoss).ToArray()));
+        Panel(sb, left2, top, panelW, panelH, "accuracy", epochs,
+              ("train", "#1f77b4", history.Select(h => (double?)h.TrainAccuracy).ToArray()),
+              ("validation", "#ff7f0e", history.Select(h => h.ValidationAccuracy).ToArray()));
+        End(sb, path);
+    }
+
+    static void Panel(StringBuilder sb, int x0, int y0, int w, int h, string name, double[] xs, params (string label, string color, double?[] ys)[] series)
+    {
+        var all = series.SelectMany(s => s.ys).Where(v => v is { } d && double.IsFinite(d)).Select(v => v!.Value).ToArray();
+        double ymin = all.Length == 0 ? 0 : all.Min(), ymax = all.Length == 0 ? 1 : all.Max();
+        if (ymax - ymin < 1e-9) { ymin -= 0.5; ymax += 0.5; }
+        var pad = (ymax - ymin) * 0.05; ymin -= pad; ymax += pad;
+        double xmin = xs.Length == 0 ? 0 : xs.Min(), xmax = xs.Length == 0 ? 1 : xs.Max();
+        if (xmax - xmin < 1e-9) { xmin -= 1; xmax += 1; }
+        double X(double v) => x0 + (v - xmin) / (xmax - xmin) * w;
+        double Y(double v) => y0 + h - (v - ymin) / (ymax - ymin) * h;
+        sb.Append($"<g class=\"panel\"><rect x=\"{x0}\" y=\"{y0}\" width=\"{w}\" height=\"{h}\" fill=\"white\" stroke=\"#444\"/>\n");
+        sb.Append($"<text x=\"{x0 + w / 2}\" y=\"{y0 - 10}\" text-anchor=\"middle\" font-size=\"14\">{Esc(name)}</text>\n");
+        for (var i = 0; i <= 4; i++)
+        {
+            var v = ymin + (ymax - ymin) * i / 4;
+            sb.Append($"<line x1=\"{x0}\" y1=\"{F(Y(v))}\" x2=\"{x0 + w}\" y2=\"{F(Y(v))}\" stroke=\"#ddd\"/>");
+            sb.Append($"<text x=\"{x0 - 5}\" y=\"{F(Y(v) + 4)}\" text-anchor=\"end\" font-size=\"10\">{v.ToString("0.###", CultureInfo.InvariantCulture)}</text>\n");
+        }
+        foreach (var e in xs.Distinct())
+            sb.Append($"<text x=\"{F(X(e))}\" y=\"{y0 + h + 14}\" text-anchor=\"middle\" font-size=\"10\">{F(e)}</text>");
+        sb.Append($"<text x=\"{x0 + w / 2}\" y=\"{y0 + h + 30}\" text-anchor=\"middle\" font-size=\"11\">epoch</text>\n");
+        var legendY = y0 + 14;
+        foreach (var (label, color, ys) in series)
+        {
+            var pts = new List<string>();
+            for (var i = 0; i < Math.Min(xs.Length, ys.Length); i++)
+                if (ys[i] is { } v && double.IsFinite(v)) pts.Add($"{F(X(xs[i]))},{F(Y(v))}");
+            if (pts.Count == 0) continue;
+            sb.Append($"<polyline fill=\"none\" stroke=\"{color}\" stroke-width=\"2\" points=\"{string.Join(' ', pts)}\"/>\n");
+            foreach (var p in pts)
+            {
+                var xy = p.Split(',');
+                sb.Append($"<circle cx=\"{xy[0]}\" cy=\"{xy[1]}\" r=\"2.5\" fill=\"{color}\"/>");
+            }
+            sb.Append($"\n<text x=\"{x0 + w - 8}\" y=\"{legendY}\" text-anchor=\"end\" font-size=\"11\" fill=\"{color}\">{Esc(label)}</text>\n");
+            legendY += 14;
+        }
+        sb.Append("</g>\n");
+    }
+
+    /// <summary>A heat map of confusion counts [true, predicted] with the count in every cell and rows labelled with
+    /// <paramref name="classNames"/> (defaults to the class indices).</summary>
+    public static void WriteConfusionMatrix(string path, long[,] confusion, IReadOnlyList<string>? classNames = null, string title = "Confusion matrix")
+    {
+        ArgumentNullException.ThrowIfNull(confusion);
+        var k = confusion.GetLength(0);
+        if (confusion.GetLength(1) != k) throw new ArgumentException("the confusion matrix must be square", nameof(confusion));
+        var names = Enumerable.Range(0, k).Select(i => classNames is not null && i < classNames.Count ? classNames[i] : i.ToString(CultureInfo.InvariantCulture)).ToArray();
+        var cell = Math.Clamp(480 / Math.Max(1, k), 12, 48);
+        var labelW = 10 + 7 * Math.Min(24, names.Max(n => n.Length));
+        int x0 = labelW + 20, y0 = 70;
+        int width = x0 + cell * k + 40, height = y0 + cell * k + labelW + 40;
+        var sb = Begin(width, height, title);
+        long max = 1;
+        foreach (var v in confusion) max = Math.Max(max, v);
+        sb.Append($"<text x=\"{x0 + cell * k / 2}\" y=\"{y0 - 30}\" text-anchor=\"middle\" font-size=\"12\">predicted</text>\n");
+        sb.Append($"<text x=\"12\" y=\"{y0 + cell * k / 2}\" font-size=\"12\" transform=\"rotate(-90 12 {y0 + cell * k / 2})\" text-anchor=\"middle\">true</text>\n");
+        for (var i = 0; i < k; i++)
+        {
+            var short_ = names[i].Length > 24 ? names[i][..24] : names[i];
+            sb.Append($"<text x=\"{x0 - 4}\" y=\"{y0 + i * cell + cell / 2 + 4}\" text-anchor=\"end\" font-size=\"10\">{Esc(short_)}</text>\n");
+            var cx = x0 + i * cell + cell / 2;
+            var cy = y0 + k * cell + 6;
+            sb.Append($"<text x=\"{cx}\" y=\"{cy}\" font-size=\"10\" transform=\"rotate(60 {cx} {cy})\">{Esc(short_)}</text>\n");
+            for (var j = 0; j < k; j++)
+            {
+                var v = confusion[i, j];
+                var t = (double)v / max;
+                var shade = (int)Math.Round(255 - t * 200);
+                var fill = $"rgb({shade},{shade},255)";
+                sb.Append($"<rect x=\"{x0 + j * cell}\" y=\"{y0 + i * cell}\" width=\"{cell}\" height=\"{cell}\" fill=\"{fill}\" stroke=\"#fff\"><title>{Esc(names[i])} → {Esc(names[j])}: {v}</title></rect>");
+                if (cell >= 18)
+                    sb.Append($"<text x=\"{x0 + j * cell + cell / 2}\" y=\"{y0 + i * cell + cell / 2 + 4}\" text-anchor=\"middle\" font-size=\"{Math.Min(12, cell / 3)}\" fill=\"{(t > 0.6 ? "white" : "black")}\">{v}</text>");
+                sb.Append('\n');
+            }
+        }
+        End(sb, path);
+    }
+
+    static StringBuilder Begin(int w, int h, string title)
+    {
+        var sb = new StringBuilder();
+        sb.Append("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+        sb.Append($"<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{w}\" height=\"{h}\" viewBox=\"0 0 {w} {h}\" font-family=\"sans-serif\">\n");
+        sb.Append($"<title>{Esc(title)}</title>\n<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n");
+        sb.Append($"<text x=\"{w / 2}\" y=\"24\" text-anchor=\"middle\" font-size=\"16\" font-weight=\"bold\">{Esc(title)}</text>\n");
+        return sb;
+    }
+
+    static void End(StringBuilder sb, string path)
+    {
+        sb.Append("</svg>\n");
+        var full = Path.GetFullPath(path);
+        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
+        var tmp = full + "." + Guid.NewGuid().ToString("N")[..8] + ".tmp";
+        try
+        {
+            File.WriteAllText(tmp, sb.ToString(), new UTF8Encoding(false));
+            File.Move(tmp, full, overwrite: true);
+        }
+        finally { if (File.Exists(tmp)) File.Delete(tmp); }
+    }
+}
