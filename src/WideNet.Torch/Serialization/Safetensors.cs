@@ -66,23 +66,7 @@ public static class Safetensors
         return output.ToArray();
     }
 
-    static byte[] RawBytes(Tensor t)
-    {
-        using var flat = t.contiguous();
-        return t.dtype switch
-        {
-            ScalarType.Float32 => AsBytes(flat.ToArray<float>()),
-            ScalarType.Float64 => AsBytes(flat.ToArray<double>()),
-            ScalarType.Int64 => AsBytes(flat.ToArray<long>()),
-            ScalarType.Int32 => AsBytes(flat.ToArray<int>()),
-            ScalarType.Int16 or ScalarType.Float16 or ScalarType.BFloat16 => AsBytes(flat.ToArray<ushort>()),
-            ScalarType.Int8 or ScalarType.UInt8 or ScalarType.Bool => flat.ToArray<byte>(),
-            _ => throw new NotSupportedException(t.dtype.ToString()),
-        };
-    }
-
-    static byte[] AsBytes<T>(T[] data) where T : unmanaged =>
-        System.Runtime.InteropServices.MemoryMarshal.AsBytes(data.AsSpan()).ToArray();
+    static byte[] RawBytes(Tensor t) => t.RawBytes();
 
     /// <summary>Writes a file atomically (temporary file in the same folder, then rename).</summary>
     public static void Save(string path, IEnumerable<KeyValuePair<string, Tensor>> tensors, IReadOnlyDictionary<string, string>? metadata = null)
