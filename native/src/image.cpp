@@ -37,6 +37,48 @@ int eof_cb(void* user) {
   auto* r = static_cast<Reader*>(user);
   return r->pos >= r->length ? 1 : 0;
 }
+
+// stb_image ignores PNG chunk CRCs, so flipped bits inside the compressed data decode into wrong pixels without
+// an error. PNG files are therefore walked chunk by chunk first: every chunk must lie inside the data and carry
+// the right CRC-32.
+uint32_t crc32(const unsigned char* p, size_t n, uint32_t c = 0xFFFFFFFFu) {
+  static uint32_t table[256];
+  static bool ready = [] {
+    for (uint32_t i = 0; i < 256; i++) {
+      uint32_t v = i;
+      for (int k = 0; k < 8; k++) v = (v & 1) ? 0xEDB88320u ^ (v >> 1) : v >> 1;
+      table[i] = v;
+    }
+    return true;
+  }();
+  (void)ready;
+  for (size_t i = 0; i < n; i++) c = table[(c ^ p[i]) & 0xFF] ^ (c >> 8);
+  return c;
+}
+uint32_t be32(const unsigned char* p) {
+  return (uint32_t(p[0]) << 24) | (uint32_t(p[1]) << 16) | (uint32_t(p[2]) << 8) | uint32_t(p[3]);
+}
+void check_png(const unsigned char* data, int64_t length) {
+  static const unsigned char sig[8] = {137, 80, 78, 71, 13, 10, 26, 10};
+  if (length < 8 || std::memcmp(data, sig, 8) != 0) return;  // not a PNG: nothing to check here
+  int64_t pos = 8;
+  while (true) {
+    if (pos + 12 > length)
+      throw std::runtime_error("cannot decode image: truncated PNG (the data ends at byte " + std::to_string(length) +
+                               " before the IEND chunk)");
+    const uint32_t n = be32(data + pos);
+    const std::string type(reinterpret_cast<const char*>(data + pos + 4), 4);
+    if (pos + 12 + static_cast<int64_t>(n) > length)
+      throw std::runtime_error("cannot decode image: truncated PNG (chunk " + type + " at byte " + std::to_string(pos) +
+                               " needs " + std::to_string(n) + " bytes, the data ends first)");
+    const uint32_t expected = be32(data + pos + 8 + n);
+    if ((crc32(data + pos + 4, 4 + n) ^ 0xFFFFFFFFu) != expected)
+      throw std::runtime_error("cannot decode image: corrupt PNG (CRC mismatch in chunk " + type + " at byte " +
+                               std::to_string(pos) + ")");
+    pos += 12 + n;
+    if (type == "IEND") return;
+  }
+}
 }  // namespace
 
 // channels: 0 keeps the file's channel count, 1/3/4 converts. Corrupt or truncated data is an error.
@@ -45,6 +87,7 @@ WN_API TH wn_decode_image(const unsigned char* data, int64_t length, int channel
     if (length <= 0 || data == nullptr) throw std::invalid_argument("cannot decode image: the data is empty");
     if (length > INT32_MAX) throw std::invalid_argument("cannot decode image: the data is larger than 2 GiB");
     if (channels < 0 || channels > 4) throw std::invalid_argument("cannot decode image: channels must be 0, 1, 2, 3 or 4");
+    check_png(data, length);
     Reader reader{data, length, 0, false};
     stbi_io_callbacks io{read_cb, skip_cb, eof_cb};
     int w = 0, h = 0, c = 0;

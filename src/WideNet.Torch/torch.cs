@@ -90,7 +90,7 @@ public static partial class torch
     /// <summary>A CPU tensor holding a copy of <paramref name="data"/>.</summary>
     public static Tensor tensor<T>(T[] data, params long[] shape) where T : unmanaged => tensor<T>(data.AsSpan(), shape.Length == 0 ? null : shape);
     /// <summary>A 0-d tensor.</summary>
-    public static Tensor tensor(float value) => tensor(new[] { value }, Array.Empty<long>());
+    public static Tensor tensor(float value) => tensor<float>(new ReadOnlySpan<float>(new[] { value }), Array.Empty<long>());
     /// <summary>A CPU tensor of <paramref name="dtype"/> from raw little-endian element bytes.</summary>
     public static unsafe Tensor frombuffer(ReadOnlySpan<byte> bytes, long[] shape, ScalarType dtype)
     {

@@ -122,7 +122,11 @@ public static class Safetensors
                 var offsets = prop.Value.GetProperty("data_offsets").EnumerateArray().Select(e => e.GetInt64()).ToArray();
                 if (offsets.Length != 2 || offsets[0] < 0 || offsets[1] < offsets[0] || offsets[1] > body.Length)
                     throw new InvalidDataException($"tensor '{prop.Name}': data offsets [{string.Join(", ", offsets)}] are outside the {body.Length}-byte data section");
-                var expected = shape.Aggregate(1L, (a, b) => a * b) * dtype.Key.ElementSize();
+                if (shape.Any(d => d < 0))
+                    throw new InvalidDataException($"tensor '{prop.Name}': negative dimension in shape [{string.Join(", ", shape)}]");
+                long expected;
+                try { expected = checked(shape.Aggregate(1L, (a, b) => a * b) * dtype.Key.ElementSize()); }
+                catch (OverflowException) { throw new InvalidDataException($"tensor '{prop.Name}': shape [{string.Join(", ", shape)}] is too large"); }
                 if (offsets[1] - offsets[0] != expected)
                     throw new InvalidDataException($"tensor '{prop.Name}': {offsets[1] - offsets[0]} bytes for shape [{string.Join(", ", shape)}] of {dtype.Key.TorchName()} (expected {expected})");
                 result[prop.Name] = torch.frombuffer(body[(int)offsets[0]..(int)offsets[1]], shape, dtype.Key);
