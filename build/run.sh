@@ -13,7 +13,7 @@ CONFIG="${CONFIG:-Release}"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 
 # Debian packages the build, the tests and the demo need.
-PACKAGES=(cmake g++ libtorch-dev libopenblas0-pthread libstb-dev dataset-fashion-mnist fortunes python3-torch python3-numpy)
+PACKAGES=(cmake g++ libtorch-dev libopenblas0-pthread libstb-dev dataset-fashion-mnist fortunes python3-torch python3-numpy python3-pil)
 
 # The numerical oracle runs on Debian's python3-torch: make `python3` mean the system interpreter even where a
 # version manager (pyenv, conda) put another one first on PATH.

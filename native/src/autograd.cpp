@@ -31,6 +31,24 @@ WN_API int wn_autograd_grad(TH* outputs, int n_out, TH* inputs, int n_in, TH* re
     return 0;
   WN_CATCH(-1)
 }
+// torch.autograd.grad with every option: grad_outputs (entries may be null = ones for scalars), retain_graph
+// (-1 = same as create_graph), create_graph (for higher-order gradients) and allow_unused (an unused input gets
+// a null result instead of an error).
+WN_API int wn_autograd_grad_ex(TH* outputs, int n_out, TH* grad_outputs, TH* inputs, int n_in, int retain_graph,
+                               int create_graph, int allow_unused, TH* result) {
+  WN_TRY
+    std::vector<at::Tensor> gos;
+    if (grad_outputs) {
+      gos.reserve(n_out);
+      for (int i = 0; i < n_out; i++) gos.push_back(grad_outputs[i] ? *grad_outputs[i] : at::Tensor());
+    }
+    auto r = torch::autograd::grad(wn_list(outputs, n_out), wn_list(inputs, n_in), gos,
+                                   retain_graph < 0 ? c10::optional<bool>() : c10::optional<bool>(retain_graph != 0),
+                                   create_graph != 0, allow_unused != 0);
+    for (int i = 0; i < n_in; i++) result[i] = r[i].defined() ? wn_wrap(r[i]) : nullptr;
+    return 0;
+  WN_CATCH(-1)
+}
 
 WN_API int wn_is_grad_enabled() { return at::GradMode::is_enabled() ? 1 : 0; }
 WN_API void wn_set_grad_enabled(int enabled) { at::GradMode::set_enabled(enabled != 0); }

@@ -57,9 +57,13 @@ WN_API int wn_lamb_step(TH* params, TH* exp_avg, TH* exp_avg_sq, int n, double l
 WN_API TH wn_clip_grad_norm(TH* params, int n, double max_norm) {
   WN_TRY
     at::NoGradGuard no_grad;
+    // Norms of reduced-precision gradients are taken in float32; float64 gradients keep float64 (as PyTorch).
+    auto acc = at::kFloat;
+    for (int i = 0; i < n; i++)
+      if (params[i]->grad().defined() && params[i]->grad().scalar_type() == at::kDouble) acc = at::kDouble;
     std::vector<at::Tensor> norms;
     for (int i = 0; i < n; i++)
-      if (params[i]->grad().defined()) norms.push_back(params[i]->grad().detach().to(at::kFloat).norm());
+      if (params[i]->grad().defined()) norms.push_back(params[i]->grad().detach().to(acc).norm());
     if (norms.empty()) return wn_wrap(at::zeros({}, at::kFloat));
     auto total = at::stack(norms).norm();
     auto coef = at::clamp_max(max_norm / (total + 1e-6), 1.0);

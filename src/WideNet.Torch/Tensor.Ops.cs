@@ -219,8 +219,13 @@ public sealed partial class Tensor
     public Tensor cos() => Result(N.wn_cos(Handle), "cos", this);
 
     // ---- reductions ---------------------------------------------------------------------------------------
-    /// <summary>Sum of all elements (0-d), optionally accumulated in <paramref name="dtype"/>.</summary>
-    public Tensor sum(ScalarType? dtype = null) => Result(N.wn_sum_all(Handle, dtype is { } d ? (int)d : -1), "sum", this);
+    /// <summary>Sum of all elements (0-d).</summary>
+    public Tensor sum() => Result(N.wn_sum_all(Handle, -1), "sum", this);
+    /// <summary>Sum of all elements (0-d), accumulated and returned in <paramref name="dtype"/>.</summary>
+    public Tensor sum(ScalarType dtype) => Result(N.wn_sum_all(Handle, (int)dtype), "sum", this);
+    /// <summary>Sum over one dimension. (An <c>int</c> overload exists so that <c>t.sum(0)</c> means dimension 0, as in
+    /// PyTorch, rather than the constant 0 converted to a <see cref="ScalarType"/>.)</summary>
+    public Tensor sum(int dim, bool keepdim = false, ScalarType? dtype = null) => sum(new long[] { dim }, keepdim, dtype);
     /// <summary>Sum over one dimension.</summary>
     public Tensor sum(long dim, bool keepdim = false, ScalarType? dtype = null) => sum(new[] { dim }, keepdim, dtype);
     /// <summary>Sum over dimensions.</summary>

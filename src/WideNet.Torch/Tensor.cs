@@ -119,35 +119,81 @@ public sealed partial class Tensor : IDisposable
 
     // ---- host data ----------------------------------------------------------------------------------------
 
-    /// <summary>The single element's value (torch.Tensor.item); synchronises with the device.</summary>
+    /// <summary>The single element's value (torch.Tensor.item); synchronises with the device. Throws
+    /// <see cref="TorchException"/> when the tensor does not hold exactly one element.</summary>
     public T item<T>() where T : unmanaged
     {
-        Check.Status(NativeMethods.wn_item(Handle, out var v), "item", this);
+        var h = Handle;
+        var n = NativeMethods.wn_numel(h);
+        if (n != 1)
+            throw new TorchException($"item: a tensor with {n} elements cannot be converted to a scalar (inputs: {DescribeForError()})",
+                                     "only one element tensors can be converted to scalars");
+        Check.Status(NativeMethods.wn_item(h, out var v), "item", this);
         if (typeof(T) == typeof(bool)) return (T)(object)(v != 0);
+        if (typeof(T) == typeof(Half)) return (T)(object)(Half)v;
         return (T)Convert.ChangeType(v, typeof(T), System.Globalization.CultureInfo.InvariantCulture);
     }
 
-    /// <summary>A copy of the elements in row-major order. <typeparamref name="T"/> must match the dtype's size
-    /// (e.g. float for float32, ushort for the raw bits of bfloat16/float16, Half for float16).</summary>
+    /// <summary>Throws unless elements of <paramref name="dt"/> can be read as <typeparamref name="T"/>: the matching
+    /// .NET type (float for float32, long for int64, bool for bool, Half for float16, ...), or ushort for the raw
+    /// bits of float16/bfloat16, or byte for bool.</summary>
+    static void CheckElementType<T>(ScalarType dt, string op) where T : unmanaged
+    {
+        var ok = typeof(T) == typeof(ushort)
+            ? dt is ScalarType.BFloat16 or ScalarType.Float16
+            : typeof(T) == typeof(byte) ? dt is ScalarType.UInt8 or ScalarType.Bool
+            : IsElementTypeOf<T>(dt);
+        if (!ok)
+            throw new ArgumentException($"{op}: cannot read {dt.TorchName()} elements as {typeof(T).Name}" +
+                                        (dt == ScalarType.BFloat16 ? " (read bfloat16 as ushort bits)" : $"; convert first, e.g. .to(ScalarType.{ScalarTypeName<T>()})"));
+    }
+
+    static bool IsElementTypeOf<T>(ScalarType dt) where T : unmanaged
+    {
+        try { return ScalarTypeExtensions.Of<T>() == dt; }
+        catch (NotSupportedException) { return false; }
+    }
+
+    static string ScalarTypeName<T>() where T : unmanaged
+    {
+        try { return ScalarTypeExtensions.Of<T>().ToString(); }
+        catch (NotSupportedException) { return "Float32"; }
+    }
+
+    /// <summary>A copy of the elements in row-major order. <typeparamref name="T"/> must match the dtype (float for
+    /// float32, double, long, int, short, sbyte, byte, bool, Half for float16), or be ushort for the raw bits of
+    /// bfloat16/float16; anything else throws <see cref="ArgumentException"/>.</summary>
     public unsafe T[] ToArray<T>() where T : unmanaged
     {
         var h = Handle;
-        var dt = dtype;
-        if (sizeof(T) != dt.ElementSize())
-            throw new ArgumentException($"cannot read {dt.TorchName()} elements as {typeof(T).Name}");
+        CheckElementType<T>(dtype, "ToArray");
         var result = new T[NativeMethods.wn_numel(h)];
         fixed (T* p = result)
             Check.Status(NativeMethods.wn_copy_to_host(h, p, (long)result.Length * sizeof(T)), "ToArray", this);
         return result;
     }
 
-    /// <summary>Copies the elements into <paramref name="destination"/>, which must hold exactly numel elements.</summary>
+    /// <summary>Copies the elements (row-major) into <paramref name="destination"/>, which must hold exactly numel
+    /// elements of the matching type (see <see cref="ToArray{T}"/>).</summary>
     public unsafe void CopyTo<T>(Span<T> destination) where T : unmanaged
     {
         var h = Handle;
-        if (sizeof(T) != dtype.ElementSize()) throw new ArgumentException($"cannot read {dtype.TorchName()} elements as {typeof(T).Name}");
+        CheckElementType<T>(dtype, "CopyTo");
+        var n = NativeMethods.wn_numel(h);
+        if (destination.Length != n)
+            throw new ArgumentException($"CopyTo: the destination holds {destination.Length} elements, the tensor {ShapeString(shape)} has {n}", nameof(destination));
         fixed (T* p = destination)
             Check.Status(NativeMethods.wn_copy_to_host(h, p, (long)destination.Length * sizeof(T)), "CopyTo", this);
+    }
+
+    /// <summary>The elements' raw little-endian bytes in row-major order, whatever the dtype (serialisation).</summary>
+    internal unsafe byte[] RawBytes()
+    {
+        var h = Handle;
+        var result = new byte[NativeMethods.wn_numel(h) * dtype.ElementSize()];
+        fixed (byte* p = result)
+            Check.Status(NativeMethods.wn_copy_to_host(h, p, result.Length), "RawBytes", this);
+        return result;
     }
 
     // ---- formatting ---------------------------------------------------------------------------------------

@@ -75,10 +75,22 @@ public static partial class torch
         fixed (T* d = data) fixed (long* s = shape)
             return Grad(Result(N.wn_from_data(d, (long)data.Length * sizeof(T), s, shape.Length, (int)ScalarTypeExtensions.Of<T>()), "tensor"), requires_grad);
     }
+    /// <summary>A CPU tensor of <paramref name="dtype"/> from <paramref name="data"/> (torch.tensor(data, dtype=...)):
+    /// ushort data for float16/bfloat16 is taken as the raw bits; any other pairing converts the values.</summary>
+    public static Tensor tensor<T>(ReadOnlySpan<T> data, long[]? shape, ScalarType dtype, bool requires_grad = false) where T : unmanaged
+    {
+        if (typeof(T) == typeof(ushort) && dtype is ScalarType.BFloat16 or ScalarType.Float16)
+            return Grad(frombuffer(System.Runtime.InteropServices.MemoryMarshal.AsBytes(data), shape ?? new long[] { data.Length }, dtype), requires_grad);
+        if (typeof(T) == typeof(ushort))
+            throw new NotSupportedException($"ushort data is only accepted as the bits of float16/bfloat16, not for {dtype.TorchName()}");
+        var t = tensor(data, shape);
+        if (t.dtype == dtype) return Grad(t, requires_grad);
+        using (t) return Grad(t.to(dtype), requires_grad);
+    }
     /// <summary>A CPU tensor holding a copy of <paramref name="data"/>.</summary>
     public static Tensor tensor<T>(T[] data, params long[] shape) where T : unmanaged => tensor<T>(data.AsSpan(), shape.Length == 0 ? null : shape);
     /// <summary>A 0-d tensor.</summary>
-    public static Tensor tensor(float value) => tensor(new[] { value }, Array.Empty<long>());
+    public static Tensor tensor(float value) => tensor<float>(new ReadOnlySpan<float>(new[] { value }), Array.Empty<long>());
     /// <summary>A CPU tensor of <paramref name="dtype"/> from raw little-endian element bytes.</summary>
     public static unsafe Tensor frombuffer(ReadOnlySpan<byte> bytes, long[] shape, ScalarType dtype)
     {

@@ -1,3 +1,5 @@
+// Smoke tests: a tensor round-trips, errors and disposal behave, dispose scopes free tensors, backward runs.
+// The detailed proofs live in the topic files beside this one.
 using WideNet.Torch;
 using static WideNet.Torch.torch;
 

@@ -66,23 +66,7 @@ public static class Safetensors
         return output.ToArray();
     }
 
-    static byte[] RawBytes(Tensor t)
-    {
-        using var flat = t.contiguous();
-        return t.dtype switch
-        {
-            ScalarType.Float32 => AsBytes(flat.ToArray<float>()),
-            ScalarType.Float64 => AsBytes(flat.ToArray<double>()),
-            ScalarType.Int64 => AsBytes(flat.ToArray<long>()),
-            ScalarType.Int32 => AsBytes(flat.ToArray<int>()),
-            ScalarType.Int16 or ScalarType.Float16 or ScalarType.BFloat16 => AsBytes(flat.ToArray<ushort>()),
-            ScalarType.Int8 or ScalarType.UInt8 or ScalarType.Bool => flat.ToArray<byte>(),
-            _ => throw new NotSupportedException(t.dtype.ToString()),
-        };
-    }
-
-    static byte[] AsBytes<T>(T[] data) where T : unmanaged =>
-        System.Runtime.InteropServices.MemoryMarshal.AsBytes(data.AsSpan()).ToArray();
+    static byte[] RawBytes(Tensor t) => t.RawBytes();
 
     /// <summary>Writes a file atomically (temporary file in the same folder, then rename).</summary>
     public static void Save(string path, IEnumerable<KeyValuePair<string, Tensor>> tensors, IReadOnlyDictionary<string, string>? metadata = null)
@@ -138,7 +122,11 @@ public static class Safetensors
                 var offsets = prop.Value.GetProperty("data_offsets").EnumerateArray().Select(e => e.GetInt64()).ToArray();
                 if (offsets.Length != 2 || offsets[0] < 0 || offsets[1] < offsets[0] || offsets[1] > body.Length)
                     throw new InvalidDataException($"tensor '{prop.Name}': data offsets [{string.Join(", ", offsets)}] are outside the {body.Length}-byte data section");
-                var expected = shape.Aggregate(1L, (a, b) => a * b) * dtype.Key.ElementSize();
+                if (shape.Any(d => d < 0))
+                    throw new InvalidDataException($"tensor '{prop.Name}': negative dimension in shape [{string.Join(", ", shape)}]");
+                long expected;
+                try { expected = checked(shape.Aggregate(1L, (a, b) => a * b) * dtype.Key.ElementSize()); }
+                catch (OverflowException) { throw new InvalidDataException($"tensor '{prop.Name}': shape [{string.Join(", ", shape)}] is too large"); }
                 if (offsets[1] - offsets[0] != expected)
                     throw new InvalidDataException($"tensor '{prop.Name}': {offsets[1] - offsets[0]} bytes for shape [{string.Join(", ", shape)}] of {dtype.Key.TorchName()} (expected {expected})");
                 result[prop.Name] = torch.frombuffer(body[(int)offsets[0]..(int)offsets[1]], shape, dtype.Key);
