@@ -155,8 +155,9 @@ public sealed class DataOperationsCatalog
         ArgumentOutOfRangeException.ThrowIfNegative(count);
         return new FilterDataView(
             input,
-            row => () => row.Position < count ? FilterDecision.Keep : FilterDecision.Stop,
-            rowCount: n => n is null ? null : Math.Min(n.Value, count));
+            row => () => FilterDecision.Keep,
+            rowCount: n => n is null ? null : Math.Min(n.Value, count),
+            limit: count);
     }
 
     /// <summary>All rows but the first <paramref name="count"/>, lazily.</summary>

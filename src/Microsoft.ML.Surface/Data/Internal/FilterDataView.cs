@@ -18,9 +18,12 @@ internal sealed class FilterDataView : IDataView
     private readonly Func<DataViewRow, Func<FilterDecision>> _createPredicate;
     private readonly int[] _requiredColumns;
     private readonly Func<long?, long?> _rowCount;
+    private readonly long _limit;
 
-    public FilterDataView(IDataView input, Func<DataViewRow, Func<FilterDecision>> createPredicate, IEnumerable<int>? requiredColumns = null, Func<long?, long?>? rowCount = null)
+    // limit: the most rows to keep; the input is not read past the last kept row.
+    public FilterDataView(IDataView input, Func<DataViewRow, Func<FilterDecision>> createPredicate, IEnumerable<int>? requiredColumns = null, Func<long?, long?>? rowCount = null, long limit = long.MaxValue)
     {
+        _limit = limit;
         _input = input;
         _createPredicate = createPredicate;
         _requiredColumns = requiredColumns?.ToArray() ?? [];
@@ -43,15 +46,17 @@ internal sealed class FilterDataView : IDataView
         }
 
         var inner = _input.GetRowCursor(Activation.Columns(Schema, inputActive));
-        return new Cursor(inner, active, _createPredicate(inner));
+        return new Cursor(inner, active, _createPredicate(inner), _limit);
     }
 
     public DataViewRowCursor[] GetRowCursorSet(IEnumerable<DataViewSchema.Column> columnsNeeded, int n, Random? rand = null) =>
         [GetRowCursor(columnsNeeded, rand)];
 
-    private sealed class Cursor(DataViewRowCursor inner, bool[] active, Func<FilterDecision> predicate)
+    private sealed class Cursor(DataViewRowCursor inner, bool[] active, Func<FilterDecision> predicate, long limit)
         : CursorBase(inner.Schema, active)
     {
+        private long _kept;
+
         public override ValueGetter<TValue> GetGetter<TValue>(DataViewSchema.Column column)
         {
             CheckActive(column);
@@ -60,11 +65,12 @@ internal sealed class FilterDataView : IDataView
 
         protected override bool MoveNextCore()
         {
-            while (inner.MoveNext())
+            while (_kept < limit && inner.MoveNext())
             {
                 switch (predicate())
                 {
                     case FilterDecision.Keep:
+                        _kept++;
                         return true;
                     case FilterDecision.Stop:
                         return false;
