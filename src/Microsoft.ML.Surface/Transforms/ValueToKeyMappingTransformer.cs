@@ -1,0 +1,90 @@
+using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
+using Microsoft.ML.Data;
+using Microsoft.ML.Data.Internal;
+
+namespace Microsoft.ML.Transforms;
+
+/// <summary>Maps values to the keys learned by <see cref="ValueToKeyMappingEstimator"/>; unseen and missing values map to 0.</summary>
+public sealed class ValueToKeyMappingTransformer : ITransformer
+{
+    internal const string LoaderName = "ValueToKeyMappingTransformer";
+    private readonly InputOutputColumnPair[] _columns;
+    private readonly TermMap[] _maps;
+    private readonly bool _keyValuesAsText;
+
+    internal ValueToKeyMappingTransformer(InputOutputColumnPair[] columns, TermMap[] maps, bool keyValuesAsText)
+    {
+        _columns = columns;
+        _maps = maps;
+        _keyValuesAsText = keyValuesAsText;
+    }
+
+    /// <summary>The output/input column pairs.</summary>
+    public IReadOnlyList<InputOutputColumnPair> Columns => _columns;
+
+    /// <inheritdoc/>
+    public DataViewSchema GetOutputSchema(DataViewSchema inputSchema) => new Mapper(this, inputSchema).OutputSchema;
+
+    /// <inheritdoc/>
+    public IDataView Transform(IDataView input) =>
+        new RowMappedDataView(input ?? throw new ArgumentNullException(nameof(input)), new Mapper(this, input.Schema));
+
+    /// <inheritdoc/>
+    public void Save(ModelSaveContext ctx)
+    {
+        ctx.SetVersionInfo(LoaderName, 1);
+        ctx.WriteJson("config.json", new Config(
+            ColumnPairInfo.From(_columns),
+            _keyValuesAsText,
+            _maps.Select(m => m.ToJson()).ToArray()));
+    }
+
+    internal static ITransformer Load(ModelLoadContext ctx)
+    {
+        var config = ctx.ReadJson<Config>("config.json");
+        return new ValueToKeyMappingTransformer(
+            config.Columns.Select(c => new InputOutputColumnPair(c.Output, c.Input)).ToArray(),
+            config.Maps.Select(TermMap.FromJson).ToArray(),
+            config.KeyValuesAsText);
+    }
+
+    private sealed record Config(
+        [property: JsonPropertyName("columns")] ColumnPairInfo[] Columns,
+        [property: JsonPropertyName("keyValuesAsText")] bool KeyValuesAsText,
+        [property: JsonPropertyName("maps")] JsonNode[] Maps);
+
+    private sealed class Mapper(ValueToKeyMappingTransformer parent, DataViewSchema inputSchema) : RowMapper(inputSchema)
+    {
+        private readonly DataViewSchema.Column[] _inputs = parent._columns.Select(c => SchemaUtils.GetInput(inputSchema, c.InputColumnName)).ToArray();
+
+        protected override DataViewSchema.DetachedColumn[] CreateOutputColumns() =>
+            parent._columns.Select((pair, i) =>
+            {
+                var map = parent._maps[i];
+                var input = _inputs[i];
+                var itemType = input.Type is VectorDataViewType v ? v.ItemType : input.Type;
+                if (itemType.RawType != map.ItemType.RawType)
+                {
+                    throw new InvalidOperationException($"Column '{input.Name}' has type {input.Type}, but the key mapping was learned on {map.ItemType} values.");
+                }
+
+                var key = new KeyDataViewType(typeof(uint), Math.Max(1, map.Count));
+                var builder = new DataViewSchema.Annotations.Builder();
+                map.AddKeyValues(builder, parent._keyValuesAsText);
+                DataViewType type = key;
+                if (input.Type is VectorDataViewType vector)
+                {
+                    type = new VectorDataViewType(key, vector.Dimensions);
+                    builder.Add(input.Annotations, kind => kind == AnnotationUtils.Kinds.SlotNames);
+                }
+
+                return new DataViewSchema.DetachedColumn(pair.OutputColumnName, type, builder.ToAnnotations());
+            }).ToArray();
+
+        public override IEnumerable<int> GetDependencies(int outputIndex) => [_inputs[outputIndex].Index];
+
+        public override Delegate CreateGetter(DataViewRow input, int outputIndex) =>
+            parent._maps[outputIndex].CreateMapper(input, _inputs[outputIndex]);
+    }
+}
