@@ -86,6 +86,29 @@ public class MoeTests
     }
 
     [Fact]
+    public void PaddedTokensTakeNoCapacityAndGetNothing()
+    {
+        using var scope = NewDisposeScope();
+        using var moe = new TopKMoe(8, 16, 4, 2, capacityFactor: 1.0, generator: new Generator(13));
+        moe.eval();
+        var x = randn(new long[] { 2, 6, 8 }, new Generator(14));
+        var mask = tensor(new[] { true, true, true, false, false, false, true, true, true, true, false, false }, 2, 6);
+        var r = moe.forward(x, mask);
+        var output = r.Output.reshape(12, 8);
+        var m = mask.reshape(12).ToArray<bool>();
+        for (var t = 0; t < 12; t++)
+            if (!m[t]) Assert.True(output[t].equal(zeros(8)), $"padded token {t} got expert output");
+        var served = r.TokensPerExpert.ToArray<long>().Sum();
+        Assert.True(served <= 7 * 2, $"{served} assignments served for 7 real tokens");
+        Assert.Equal(1.0 - served / 14.0, r.DroppedFraction.item<float>(), 5);
+        // Real tokens are routed exactly as if the padding were absent, when capacity is not binding.
+        using var roomy = new TopKMoe(8, 16, 4, 2, capacityFactor: 4.0, generator: new Generator(13));
+        roomy.eval();
+        var alone = roomy.forward(x[0].narrow(0, 0, 3)).Output;
+        Assert.True(alone.allclose(roomy.forward(x, mask).Output[0].narrow(0, 0, 3), 1e-6, 1e-7));
+    }
+
+    [Fact]
     public void GradientsReachTheRouterThroughTheGates()
     {
         using var scope = NewDisposeScope();

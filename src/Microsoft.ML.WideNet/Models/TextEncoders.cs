@@ -100,7 +100,7 @@ public sealed class TextEncoder : Module, IClassifier
             x = x + (attn ?? b.attn!).forward(b.ln_att.forward(x), attentionMask);
             var h = b.ln_ffn.forward(x);
             if (moe is null) { x = x + (ffn ?? b.ffn!).forward(h); continue; }
-            var m = moe.forward(h);
+            var m = moe.forward(h, attentionMask);
             x = x + m.Output;
             aux = aux is null ? m.AuxLoss! : aux + m.AuxLoss!;
             perExpert = perExpert is null ? m.TokensPerExpert : perExpert + m.TokensPerExpert;

@@ -45,8 +45,10 @@ public sealed class TopKMoe : Module
     public long Capacity(long tokens) =>
         Math.Max(1, (long)Math.Ceiling((training ? CapacityFactor : EvalCapacityFactor) * TopK * tokens / experts.Count));
 
-    /// <summary>[..., d] → <see cref="MoeOutput"/> with output [..., d].</summary>
-    public MoeOutput forward(Tensor input)
+    /// <summary>[..., d] → <see cref="MoeOutput"/> with output [..., d]. <paramref name="tokenMask"/> (shape [...],
+    /// bool, true at real tokens) keeps padding out of routing: padded tokens claim no capacity, count in neither
+    /// the balance loss nor the statistics, and get a zero output.</summary>
+    public MoeOutput forward(Tensor input, Tensor? tokenMask = null)
     {
         using var scope = torch.NewDisposeScope();
         var shape = input.shape;
@@ -61,11 +63,14 @@ public sealed class TopKMoe : Module
         if (training) logits = logits + torch.randn(logits.shape, dtype: ScalarType.Float32, device: logits.device) * NoiseStd;
         var probs = logits.softmax(-1);                                // [S, E]
         var (gates, choice) = probs.topk(TopK, -1);                    // [S, k] each
+        var real = tokenMask?.reshape(-1).to(ScalarType.Float32);     // [S], 1 at real tokens
+        var realCount = real is null ? torch.scalar_tensor(s, device: x.device) : real.sum().clamp_min(1);
 
-        // Load-balance loss from assignments before dropping: E·Σ fᵢ·Pᵢ, fᵢ = share of the S·k assignments.
+        // Load-balance loss from assignments before dropping: E·Σ fᵢ·Pᵢ, fᵢ = share of the (real) S·k assignments.
         var assigned = F.one_hot(choice, e).to(ScalarType.Float32);   // [S, k, E]
-        var f = assigned.sum(new long[] { 0, 1 }) / (s * TopK);       // [E]
-        var p = probs.mean(0);                                         // [E]
+        if (real is not null) assigned = assigned * real.reshape(s, 1, 1);
+        var f = assigned.sum(new long[] { 0, 1 }) / (realCount * TopK); // [E]
+        var p = (real is null ? probs : probs * real.unsqueeze(1)).sum(0) / realCount; // [E]
         var aux = (f * p).sum() * e;
 
         // Slot of each assignment: choice rank r claims slots after all earlier ranks (first choices first).
@@ -73,6 +78,7 @@ public sealed class TopKMoe : Module
         var position = (rankMajor.cumsum(0) - 1) * rankMajor;          // slot index inside the chosen expert
         var pos = position.sum(-1).to(ScalarType.Int64).reshape(TopK, s).transpose(0, 1); // [S, k]
         var keep = pos.lt(c);                                          // [S, k] bool
+        if (tokenMask is not null) keep = keep.logical_and(tokenMask.reshape(s, 1));
         var trash = e * c;                                             // one extra row takes every dropped assignment
         var slot = torch.where(keep, choice * c + pos, torch.full(new long[] { 1 }, trash, ScalarType.Int64, x.device)); // [S, k]
 
@@ -94,7 +100,7 @@ public sealed class TopKMoe : Module
         var combined = torch.zeros(new long[] { s + 1, d }, y.dtype, x.device).index_add(0, tokenOfSlot, weighted).narrow(0, 0, s);
 
         var keptPerExpert = (F.one_hot(choice, e) * keep.unsqueeze(2).to(ScalarType.Int64)).sum(new long[] { 0, 1 }); // [E]
-        var dropped = 1.0 - keep.to(ScalarType.Float32).mean();
+        var dropped = 1.0 - keep.to(ScalarType.Float32).sum() / (realCount * TopK);
         return new MoeOutput(combined.reshape(shape).MoveToOuterScope(), aux.MoveToOuterScope(),
                              keptPerExpert.MoveToOuterScope(), dropped.MoveToOuterScope());
     }
