@@ -165,20 +165,15 @@ public sealed class Brainformer : Module, IClassifier
         var x = embed is not null
             ? embed.forward(input)                                                              // [B, L, d]
             : F.dropout(patch_embed!.forward(input) + pos_embed!, config.Dropout, training);     // [B, N, d]
-        Tensor? perExpert = null, unrouted = null;
-        var calls = 0;
+        var totals = new MoeTotals();
         foreach (var layer in layers)
         {
             (x, var m) = layer.forward(x, attentionMask);
-            if (m is null) continue;
-            perExpert = perExpert is null ? m.TokensPerExpert : perExpert + m.TokensPerExpert;
-            unrouted = unrouted is null ? m.DroppedFraction : unrouted + m.DroppedFraction;
-            calls++;
+            if (m is not null) totals.Add(m);
         }
         x = norm.forward(x);
         var pooled = embed is not null ? x.select(1, 0) : x.mean(1);                            // [B, d]
         var logits = head.forward(pooled);                                                       // [B, K]
-        var routing = perExpert is null ? null : new RoutingStats(perExpert.MoveToOuterScope(), (unrouted! / calls).MoveToOuterScope());
-        return new ClassifierOutput(logits.MoveToOuterScope(), null, routing);
+        return totals.Output(logits, auxLossWeight: 0);   // expert choice returns no balance loss, so aux stays null
     }
 }

@@ -94,7 +94,7 @@ public sealed class TextEncoder : Module, IClassifier
     {
         using var scope = torch.NewDisposeScope();
         var x = embed.forward(ids);                                              // [B, L, d]
-        Tensor? aux = null, perExpert = null, dropped = null;
+        var totals = new MoeTotals();
         foreach (var b in blocks)
         {
             x = x + (attn ?? b.attn!).forward(b.ln_att.forward(x), attentionMask);
@@ -102,13 +102,10 @@ public sealed class TextEncoder : Module, IClassifier
             if (moe is null) { x = x + (ffn ?? b.ffn!).forward(h); continue; }
             var m = moe.forward(h, attentionMask);
             x = x + m.Output;
-            aux = aux is null ? m.AuxLoss! : aux + m.AuxLoss!;
-            perExpert = perExpert is null ? m.TokensPerExpert : perExpert + m.TokensPerExpert;
-            dropped = dropped is null ? m.DroppedFraction : dropped + m.DroppedFraction;
+            totals.Add(m);
         }
         var first = norm.forward(x).select(1, 0);                                // [B, d], the [CLS] position
         var logits = head.forward(pooler.forward(first).tanh());                  // [B, K]
-        var routing = perExpert is null ? null : new RoutingStats(perExpert.MoveToOuterScope(), (dropped! / blocks.Length).MoveToOuterScope());
-        return new ClassifierOutput(logits.MoveToOuterScope(), aux is null ? null : (aux * config.AuxLossWeight).MoveToOuterScope(), routing);
+        return totals.Output(logits, config.AuxLossWeight);
     }
 }

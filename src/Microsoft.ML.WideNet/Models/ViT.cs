@@ -75,21 +75,16 @@ public sealed class ViT : Module, IClassifier
     {
         using var scope = torch.NewDisposeScope();
         var x = F.dropout(patch_embed.forward(images) + pos_embed, config.Dropout, training); // [B, N, d]
-        Tensor? aux = null, perExpert = null, dropped = null;
-        var moeCalls = 0;
+        var totals = new MoeTotals();
         foreach (var b in blocks)
         {
             x = x + b.attn.forward(b.ln_att.forward(x));
             if (b.moe is null) { x = x + b.ffn!.forward(b.ln_ffn.forward(x)); continue; }
             var m = b.moe.forward(b.ln_ffn.forward(x));
             x = x + m.Output;
-            aux = aux is null ? m.AuxLoss! : aux + m.AuxLoss!;
-            perExpert = perExpert is null ? m.TokensPerExpert : perExpert + m.TokensPerExpert;
-            dropped = dropped is null ? m.DroppedFraction : dropped + m.DroppedFraction;
-            moeCalls++;
+            totals.Add(m);
         }
         var logits = head.forward(pre_logits.forward(norm.forward(x).mean(1)).tanh());     // [B, K]
-        var routing = perExpert is null ? null : new RoutingStats(perExpert.MoveToOuterScope(), (dropped! / moeCalls).MoveToOuterScope());
-        return new ClassifierOutput(logits.MoveToOuterScope(), aux is null ? null : (aux * config.AuxLossWeight).MoveToOuterScope(), routing);
+        return totals.Output(logits, config.AuxLossWeight);
     }
 }

@@ -74,21 +74,16 @@ public sealed class WideNetVision : Module, IClassifier
         using var scope = torch.NewDisposeScope();
         var x = patch_embed.forward(images) + pos_embed;                  // [B, N, d]
         x = F.dropout(x, config.Dropout, training);
-        Tensor aux = torch.zeros(new long[0], ScalarType.Float32, x.device);
-        Tensor perExpert = torch.zeros(new long[] { config.NumExperts }, ScalarType.Int64, x.device);
-        Tensor dropped = torch.zeros(new long[0], ScalarType.Float32, x.device);
+        var totals = new MoeTotals();
         foreach (var block in blocks)
         {
             x = x + attn.forward(block.ln_att.forward(x));                 // shared attention, own LayerNorm
             var m = moe.forward(block.ln_moe.forward(x));                   // shared MoE, own LayerNorm
             x = x + m.Output;
-            aux = aux + m.AuxLoss!;
-            perExpert = perExpert + m.TokensPerExpert;
-            dropped = dropped + m.DroppedFraction;
+            totals.Add(m);
         }
         var pooled = norm.forward(x).mean(1);                             // [B, d]
         var logits = head.forward(pre_logits.forward(pooled).tanh());      // [B, K]
-        var routing = new RoutingStats(perExpert.MoveToOuterScope(), (dropped / blocks.Length).MoveToOuterScope());
-        return new ClassifierOutput(logits.MoveToOuterScope(), (aux * config.AuxLossWeight).MoveToOuterScope(), routing);
+        return totals.Output(logits, config.AuxLossWeight);
     }
 }

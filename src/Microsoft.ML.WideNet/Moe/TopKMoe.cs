@@ -99,7 +99,7 @@ public sealed class TopKMoe : Module
         var weighted = y * gateOfSlot.unsqueeze(1).to(y.dtype);
         var combined = torch.zeros(new long[] { s + 1, d }, y.dtype, x.device).index_add(0, tokenOfSlot, weighted).narrow(0, 0, s);
 
-        var keptPerExpert = (F.one_hot(choice, e) * keep.unsqueeze(2).to(ScalarType.Int64)).sum(new long[] { 0, 1 }); // [E]
+        var keptPerExpert = (assigned * keep.unsqueeze(2).to(ScalarType.Float32)).sum(new long[] { 0, 1 }).to(ScalarType.Int64); // [E]
         var dropped = 1.0 - keep.to(ScalarType.Float32).sum() / (realCount * TopK);
         return new MoeOutput(combined.reshape(shape).MoveToOuterScope(), aux.MoveToOuterScope(),
                              keptPerExpert.MoveToOuterScope(), dropped.MoveToOuterScope());
