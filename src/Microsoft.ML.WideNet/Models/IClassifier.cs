@@ -27,3 +27,14 @@ public interface IClassifier : IDisposable
     /// <param name="attentionMask">For text: [B, L] bool, true at real tokens; null for images.</param>
     ClassifierOutput forward(Tensor input, Tensor? attentionMask = null);
 }
+
+/// <summary>A text classifier whose per-token states can be read, e.g. for masked-language-model pretraining.</summary>
+public interface ITokenEncoder : IClassifier
+{
+    /// <summary>Width d of the token states.</summary>
+    int HiddenSize { get; }
+
+    /// <summary>Token ids [B, L] (and mask [B, L]) → final token states [B, L, d] and the weighted auxiliary loss
+    /// (null when the model has none).</summary>
+    (Tensor states, Tensor? auxLoss) encode(Tensor ids, Tensor? attentionMask = null);
+}

@@ -22,7 +22,7 @@ public enum TextSharing
 /// individual LayerNorms), the dense BERT-like Transformer, and the ALBERT-like shared dense encoder. The classifier
 /// reads the first token ([CLS]) through a tanh pooler.
 /// </summary>
-public sealed class TextEncoder : Module, IClassifier
+public sealed class TextEncoder : Module, ITokenEncoder
 {
     /// <summary>A block's own layers: its two LayerNorms, plus attention and FFN when nothing is shared.</summary>
     public sealed class Block : Module
@@ -89,10 +89,31 @@ public sealed class TextEncoder : Module, IClassifier
     /// <inheritdoc/>
     public Module Module => this;
 
+    /// <inheritdoc/>
+    public int HiddenSize => config.Dim;
+
     /// <summary>Token ids [B, L] and mask [B, L] (true at real tokens) → logits [B, K].</summary>
     public ClassifierOutput forward(Tensor ids, Tensor? attentionMask = null)
     {
         using var scope = torch.NewDisposeScope();
+        var (x, totals) = Encode(ids, attentionMask);                            // [B, L, d]
+        var first = x.select(1, 0);                                              // [B, d], the [CLS] position
+        var logits = head.forward(pooler.forward(first).tanh());                  // [B, K]
+        return totals.Output(logits, config.AuxLossWeight);
+    }
+
+    /// <inheritdoc/>
+    public (Tensor states, Tensor? auxLoss) encode(Tensor ids, Tensor? attentionMask = null)
+    {
+        using var scope = torch.NewDisposeScope();
+        var (x, totals) = Encode(ids, attentionMask);
+        var output = totals.Output(x, config.AuxLossWeight);
+        return (output.Logits, output.AuxLoss);
+    }
+
+    /// <summary>Embedding, blocks and final norm: token states [B, L, d] (in the caller's dispose scope).</summary>
+    (Tensor states, MoeTotals totals) Encode(Tensor ids, Tensor? attentionMask)
+    {
         var x = embed.forward(ids);                                              // [B, L, d]
         var totals = new MoeTotals();
         foreach (var b in blocks)
@@ -104,8 +125,6 @@ public sealed class TextEncoder : Module, IClassifier
             x = x + m.Output;
             totals.Add(m);
         }
-        var first = norm.forward(x).select(1, 0);                                // [B, d], the [CLS] position
-        var logits = head.forward(pooler.forward(first).tanh());                  // [B, K]
-        return totals.Output(logits, config.AuxLossWeight);
+        return (norm.forward(x), totals);                                        // [B, L, d]
     }
 }

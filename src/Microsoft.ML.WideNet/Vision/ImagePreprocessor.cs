@@ -201,19 +201,29 @@ public sealed class ImagePreprocessor
                         ImageAugmentationOptions? augmentation = null, Func<int, Random>? randomFor = null)
     {
         ArgumentNullException.ThrowIfNull(images);
+        return Batch(images.Count, (i, name) => Decode(images[i], name),
+                     i => sources is not null && i < sources.Count ? sources[i] : $"image #{i}", augmentation, randomFor);
+    }
+
+    /// <summary>Preprocesses <paramref name="count"/> images given by <paramref name="decode01"/> (image i and its name →
+    /// float32 [C, H, W] in [0, 1], e.g. <see cref="Decode"/> or <see cref="FromPixels"/>) into one batch [B, C, S, S],
+    /// in parallel; randomness as in the overload for encoded bytes.</summary>
+    public Tensor Batch(int count, Func<int, string, Tensor> decode01, Func<int, string> nameOf,
+                        ImageAugmentationOptions? augmentation = null, Func<int, Random>? randomFor = null)
+    {
+        ArgumentNullException.ThrowIfNull(decode01);
+        ArgumentNullException.ThrowIfNull(nameOf);
         if (augmentation is not null && randomFor is null) throw new ArgumentNullException(nameof(randomFor), "training augmentation needs a random source per image");
-        var results = new Tensor[images.Count];
+        var results = new Tensor[count];
         try
         {
-            Parallel.For(0, images.Count, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, Environment.ProcessorCount) }, i =>
+            Parallel.For(0, count, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, Environment.ProcessorCount) }, i =>
             {
-                var name = sources is not null && i < sources.Count ? sources[i] : $"image #{i}";
                 Tensor r;
                 using (var scope = torch.NewDisposeScope())
                 {
-                    r = augmentation is null
-                        ? PreprocessForEvaluation(images[i], name)
-                        : PreprocessForTraining(images[i], augmentation, randomFor!(i), name);
+                    var image = decode01(i, nameOf(i));
+                    r = augmentation is null ? EvaluationFromImage(image) : TrainingFromImage(image, augmentation, randomFor!(i));
                     r.DetachFromDisposeScope();
                 }
                 results[i] = r;

@@ -1,0 +1,94 @@
+using Microsoft.ML.Data;
+using Microsoft.ML.Runtime;
+using Microsoft.ML.WideNet.Models;
+using Microsoft.ML.WideNet.Text;
+using Microsoft.ML.WideNet.Training;
+
+namespace Microsoft.ML.WideNet;
+
+/// <summary>Rows read from a data view: one item per row with a label, and where it came from (for messages).</summary>
+internal sealed record LabeledRows<T>(List<T> Items, List<int> Labels, List<long> RowNumbers, int SkippedMissingLabels)
+{
+    public LabeledRows<T> Subset(IReadOnlyList<int> indices) =>
+        new(indices.Select(i => Items[i]).ToList(), indices.Select(i => Labels[i]).ToList(), indices.Select(i => RowNumbers[i]).ToList(), 0);
+}
+
+/// <summary>The parts of <c>Fit</c> both estimators share: reading labelled rows, the validation split, the training run.</summary>
+internal static class EstimatorCore
+{
+    /// <summary>Reads every row with a label: <paramref name="getter"/> copies the row's input. Rows with a missing key
+    /// are skipped (and counted); a key beyond the class count is an error.</summary>
+    public static LabeledRows<T> Read<T>(IDataView data, LabelInfo label, IEnumerable<DataViewSchema.Column> inputs,
+                                         Func<DataViewRow, Func<T>> getter, string dataName)
+    {
+        var labelCol = Columns.Find(data.Schema, label.Name, "label");
+        var items = new List<T>();
+        var labels = new List<int>();
+        var rows = new List<long>();
+        var skipped = 0;
+        using var cursor = data.GetRowCursor(inputs.Append(labelCol).ToArray());
+        var key = Columns.KeyGetter(cursor, labelCol);
+        var input = getter(cursor);
+        long row = 0;
+        while (cursor.MoveNext())
+        {
+            row++;
+            var y = key();
+            if (y < 0) { skipped++; continue; }
+            if (y >= label.ClassCount)
+                throw new InvalidDataException($"{dataName}, row {row}: label key {y + 1} is outside the {label.ClassCount} classes of column '{label.Name}'");
+            items.Add(input());
+            labels.Add(y);
+            rows.Add(row);
+        }
+        return new LabeledRows<T>(items, labels, rows, skipped);
+    }
+
+    /// <summary>Checks that the training rows can train a classifier.</summary>
+    public static void CheckTrainingRows<T>(LabeledRows<T> rows, LabelInfo label)
+    {
+        if (rows.Items.Count == 0)
+            throw new InvalidOperationException(rows.SkippedMissingLabels > 0
+                ? $"the training data has no rows with a label: all {rows.SkippedMissingLabels} rows have a missing key in column '{label.Name}'"
+                : "the training data is empty (0 rows)");
+        var distinct = rows.Labels.Distinct().ToArray();
+        if (distinct.Length < 2)
+            throw new InvalidOperationException($"the training data has a single class ('{label.ClassNames[distinct[0]]}' in column '{label.Name}', " +
+                                                $"{rows.Items.Count} rows): a classifier needs at least two");
+    }
+
+    /// <summary>Validation rows: the given set, or a seeded stratified share of the training rows.</summary>
+    public static (LabeledRows<T> train, LabeledRows<T>? validation) Split<T>(
+        LabeledRows<T> rows, IDataView? validationSet, double fraction, int seed, LabelInfo label,
+        Func<IDataView, LabeledRows<T>> readValidation, Action<string> log)
+    {
+        if (validationSet is not null)
+        {
+            var vLabel = Columns.Label(validationSet.Schema, label.Name);
+            if (vLabel.ClassCount != label.ClassCount)
+                throw new ArgumentException($"the validation set's label column '{label.Name}' has {vLabel.ClassCount} classes, the training data {label.ClassCount}: " +
+                                            "fit one MapValueToKey on the training data and apply it to both");
+            var v = readValidation(validationSet);
+            return (rows, v.Items.Count == 0 ? null : v);
+        }
+        if (fraction <= 0 || rows.Items.Count < 10) return (rows, null);
+        var (train, test) = StratifiedSplit.Split(Enumerable.Range(0, rows.Items.Count).ToArray(), i => rows.Labels[i].ToString(), fraction, seed);
+        if (test.Count == 0 || train.Count == 0) return (rows, null);
+        log($"holding out {test.Count} of {rows.Items.Count} rows for validation (ValidationFraction {fraction:G3})");
+        return (rows.Subset(train), rows.Subset(test));
+    }
+
+    /// <summary>Runs the training loop, logging to <see cref="MLContext.Log"/>.</summary>
+    public static TrainingResult Train(MLContext context, string source, WideNetTrainerOptionsBase o, int seed, IClassifier model,
+                                       IBatchSource train, IBatchSource? validation)
+    {
+        var (total, active) = VisionPresets.CountParameters(model);
+        Log(context, source, $"{total:N0} parameters ({active:N0} active per token), {train.Count} training rows" +
+                             (validation is null ? ", no validation" : $", {validation.Count} validation rows"));
+        var trainerOptions = o.ToTrainerOptions(seed, o.CheckpointDirectory);
+        if (validation is null) trainerOptions.EarlyStoppingPatience = 0;
+        return new Trainer(trainerOptions).Fit(model, train, validation, o.Progress, m => Log(context, source, m), o.CancellationToken);
+    }
+
+    public static void Log(MLContext context, string source, string message) => context.WriteLog(ChannelMessageKind.Info, source, message);
+}

@@ -1,0 +1,94 @@
+using Microsoft.ML.Data;
+using Microsoft.ML.WideNet;
+
+namespace Microsoft.ML;
+
+/// <summary>The WideNet trainers on <c>mlContext.MulticlassClassification.Trainers</c>.</summary>
+public static class WideNetCatalog
+{
+    /// <summary>An image classifier with every setting in <paramref name="options"/>.</summary>
+    public static WideNetImageClassificationTrainer WideNet(this MulticlassClassificationCatalog.MulticlassClassificationTrainers catalog,
+                                                            WideNetImageClassificationTrainer.Options options) =>
+        new(catalog.GetMLContext(), options);
+
+    /// <summary>A text classifier with every setting in <paramref name="options"/>.</summary>
+    public static WideNetTextClassificationTrainer WideNet(this MulticlassClassificationCatalog.MulticlassClassificationTrainers catalog,
+                                                           WideNetTextClassificationTrainer.Options options) =>
+        new(catalog.GetMLContext(), options);
+
+    /// <summary>A WideNet image classifier (Tiny preset; see <see cref="WideNetImageClassificationTrainer.Options"/> for more).</summary>
+    /// <param name="catalog">The trainers catalog.</param>
+    /// <param name="labelColumnName">The key label column.</param>
+    /// <param name="imageColumnName">Encoded image bytes (LoadRawImageBytes) or float pixels.</param>
+    /// <param name="scoreColumnName">The output probabilities column.</param>
+    /// <param name="predictedLabelColumnName">The output predicted-key column.</param>
+    /// <param name="batchSize">Images per step.</param>
+    /// <param name="maxEpochs">Passes over the data.</param>
+    /// <param name="validationSet">Validation data (null: 10% of the training rows are held out).</param>
+    public static WideNetImageClassificationTrainer WideNetImageClassification(this MulticlassClassificationCatalog.MulticlassClassificationTrainers catalog,
+        string labelColumnName = DefaultColumnNames.Label, string imageColumnName = "Image", string scoreColumnName = DefaultColumnNames.Score,
+        string predictedLabelColumnName = DefaultColumnNames.PredictedLabel, int batchSize = 64, int maxEpochs = 10, IDataView? validationSet = null) =>
+        new(catalog.GetMLContext(), new WideNetImageClassificationTrainer.Options
+        {
+            LabelColumnName = labelColumnName, ImageColumnName = imageColumnName, ScoreColumnName = scoreColumnName,
+            PredictedLabelColumnName = predictedLabelColumnName, BatchSize = batchSize, MaxEpochs = maxEpochs, ValidationSet = validationSet,
+        });
+
+    /// <summary>A WideNet text classifier (Tiny preset; see <see cref="WideNetTextClassificationTrainer.Options"/> for more).</summary>
+    /// <param name="catalog">The trainers catalog.</param>
+    /// <param name="labelColumnName">The key label column.</param>
+    /// <param name="sentence1ColumnName">The text column.</param>
+    /// <param name="sentence2ColumnName">A second text column for pair tasks, or null.</param>
+    /// <param name="scoreColumnName">The output probabilities column.</param>
+    /// <param name="predictedLabelColumnName">The output predicted-key column.</param>
+    /// <param name="batchSize">Texts per step.</param>
+    /// <param name="maxEpochs">Passes over the data.</param>
+    /// <param name="validationSet">Validation data (null: 10% of the training rows are held out).</param>
+    public static WideNetTextClassificationTrainer WideNetTextClassification(this MulticlassClassificationCatalog.MulticlassClassificationTrainers catalog,
+        string labelColumnName = DefaultColumnNames.Label, string sentence1ColumnName = "Sentence1", string? sentence2ColumnName = null,
+        string scoreColumnName = DefaultColumnNames.Score, string predictedLabelColumnName = DefaultColumnNames.PredictedLabel,
+        int batchSize = 32, int maxEpochs = 10, IDataView? validationSet = null) =>
+        new(catalog.GetMLContext(), new WideNetTextClassificationTrainer.Options
+        {
+            LabelColumnName = labelColumnName, Sentence1ColumnName = sentence1ColumnName, Sentence2ColumnName = sentence2ColumnName,
+            ScoreColumnName = scoreColumnName, PredictedLabelColumnName = predictedLabelColumnName, BatchSize = batchSize,
+            MaxEpochs = maxEpochs, ValidationSet = validationSet,
+        });
+
+    /// <summary>A Brainformer image classifier: <paramref name="options"/> with <c>Architecture = Brainformer</c> (the
+    /// caller's object is not changed).</summary>
+    public static WideNetImageClassificationTrainer Brainformer(this MulticlassClassificationCatalog.MulticlassClassificationTrainers catalog,
+                                                                WideNetImageClassificationTrainer.Options options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var o = options.Clone();
+        o.Architecture = ModelArchitecture.Brainformer;
+        return new(catalog.GetMLContext(), o);
+    }
+
+    /// <summary>A Brainformer text classifier: <paramref name="options"/> with <c>Architecture = Brainformer</c> (the
+    /// caller's object is not changed).</summary>
+    public static WideNetTextClassificationTrainer Brainformer(this MulticlassClassificationCatalog.MulticlassClassificationTrainers catalog,
+                                                               WideNetTextClassificationTrainer.Options options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var o = options.Clone();
+        o.Architecture = ModelArchitecture.Brainformer;
+        return new(catalog.GetMLContext(), o);
+    }
+
+    /// <summary>A Brainformer image classifier with the defaults of <see cref="WideNetImageClassification"/>.</summary>
+    public static WideNetImageClassificationTrainer BrainformerImageClassification(this MulticlassClassificationCatalog.MulticlassClassificationTrainers catalog,
+        string labelColumnName = DefaultColumnNames.Label, string imageColumnName = "Image", string scoreColumnName = DefaultColumnNames.Score,
+        string predictedLabelColumnName = DefaultColumnNames.PredictedLabel, int batchSize = 64, int maxEpochs = 10, IDataView? validationSet = null) =>
+        catalog.Brainformer(catalog.WideNetImageClassification(labelColumnName, imageColumnName, scoreColumnName, predictedLabelColumnName,
+                                                               batchSize, maxEpochs, validationSet).TrainerOptions);
+
+    /// <summary>A Brainformer text classifier with the defaults of <see cref="WideNetTextClassification"/>.</summary>
+    public static WideNetTextClassificationTrainer BrainformerTextClassification(this MulticlassClassificationCatalog.MulticlassClassificationTrainers catalog,
+        string labelColumnName = DefaultColumnNames.Label, string sentence1ColumnName = "Sentence1", string? sentence2ColumnName = null,
+        string scoreColumnName = DefaultColumnNames.Score, string predictedLabelColumnName = DefaultColumnNames.PredictedLabel,
+        int batchSize = 32, int maxEpochs = 10, IDataView? validationSet = null) =>
+        catalog.Brainformer(catalog.WideNetTextClassification(labelColumnName, sentence1ColumnName, sentence2ColumnName, scoreColumnName,
+                                                              predictedLabelColumnName, batchSize, maxEpochs, validationSet).TrainerOptions);
+}

@@ -1,0 +1,189 @@
+using Microsoft.ML.Data;
+using Microsoft.ML.WideNet.Models;
+using Microsoft.ML.WideNet.Vision;
+using WideNet.Torch;
+
+namespace Microsoft.ML.WideNet;
+
+/// <summary>
+/// Trains a WideNet, Brainformer, ViT or ViT-MoE image classifier from a column of encoded images (PNG, JPEG, BMP,
+/// GIF; <c>LoadRawImageBytes</c>) or float pixel vectors and a key label. <see cref="Fit"/> returns a
+/// <see cref="WideNetImageClassificationTransformer"/> that adds <c>Score</c> (class probabilities) and
+/// <c>PredictedLabel</c>. Create it with <c>mlContext.MulticlassClassification.Trainers.WideNet(...)</c>.
+/// </summary>
+public sealed class WideNetImageClassificationTrainer : IEstimator<WideNetImageClassificationTransformer>
+{
+    /// <summary>Settings of the image estimator (public fields with defaults).</summary>
+    public sealed class Options : WideNetTrainerOptionsBase
+    {
+        /// <summary>The image column: encoded bytes (vector of byte) or pixels (vector of float).</summary>
+        public string ImageColumnName = "Image";
+        /// <summary>Side of the square network input; images are resized to it (0: the first training image's larger
+        /// side, at most 224).</summary>
+        public int ImageSize;
+        /// <summary>Side of a patch (0: a 4×4 grid for images up to 64 pixels, about 14×14 above).</summary>
+        public int PatchSize;
+        /// <summary>Network input channels, 1 (grey) or 3 (RGB) (0: 1 when the first training image is grey, else 3).
+        /// For pixel vectors, also the channels of the vector.</summary>
+        public int Channels;
+        /// <summary>Width of the image in a pixel-vector column.</summary>
+        public int ImageWidth;
+        /// <summary>Height of the image in a pixel-vector column.</summary>
+        public int ImageHeight;
+        /// <summary>Element order of a pixel-vector column.</summary>
+        public PixelLayout PixelLayout = PixelLayout.ChannelsFirst;
+        /// <summary>Factor that maps pixel-vector values to [0, 1] (1/255 for 0–255 values).</summary>
+        public float PixelScale = 1f / 255f;
+        /// <summary>Per-channel mean subtracted after scaling to [0, 1] (one value for all channels, or one per channel).</summary>
+        public float[] NormalizationMean = { 0.5f };
+        /// <summary>Per-channel standard deviation divided by after the mean.</summary>
+        public float[] NormalizationStd = { 0.5f };
+        /// <summary>Mixup α (0 = off). Training only.</summary>
+        public double MixupAlpha;
+        /// <summary>Random crop after padding by <see cref="CropPadding"/> pixels. Training only.</summary>
+        public bool RandomCrop = true;
+        /// <summary>Padding of the random crop (0: ImageSize / 8).</summary>
+        public int CropPadding;
+        /// <summary>Random horizontal flips. Training only (turn off for digits and text in images).</summary>
+        public bool HorizontalFlip = true;
+        /// <summary>RandAugment operations per image (0 = off). Training only.</summary>
+        public int RandAugmentOps;
+        /// <summary>RandAugment magnitude (0–10).</summary>
+        public double RandAugmentMagnitude = 9;
+        /// <summary>Brainformer's block recipe (A attention, F dense FFN, M expert-choice MoE).</summary>
+        public string BrainformerRecipe = BrainformerConfig.Block1;
+
+        internal override bool IsImageTask => true;
+
+        /// <summary>A copy.</summary>
+        public Options Clone() => (Options)CloneBase();
+
+        internal void Validate()
+        {
+            ValidateCommon();
+            if (string.IsNullOrWhiteSpace(ImageColumnName)) throw new ArgumentException("ImageColumnName must name a column", nameof(ImageColumnName));
+            if (ImageSize < 0 || PatchSize < 0) throw new ArgumentOutOfRangeException(nameof(ImageSize), "ImageSize and PatchSize must not be negative");
+            if (Channels is not (0 or 1 or 3)) throw new ArgumentOutOfRangeException(nameof(Channels), Channels, "Channels must be 1 or 3 (or 0 for automatic)");
+            if (ImageSize > 0 && PatchSize > 0 && ImageSize % PatchSize != 0)
+                throw new ArgumentException($"ImageSize {ImageSize} is not a multiple of PatchSize {PatchSize}", nameof(PatchSize));
+            if (MixupAlpha < 0) throw new ArgumentOutOfRangeException(nameof(MixupAlpha), MixupAlpha, "MixupAlpha must not be negative");
+        }
+    }
+
+    const string Source = nameof(WideNetImageClassificationTrainer);
+    readonly MLContext _context;
+    readonly Options _options;
+
+    /// <summary>Creates the estimator (the options are copied).</summary>
+    public WideNetImageClassificationTrainer(MLContext context, Options options)
+    {
+        _context = context ?? throw new ArgumentNullException(nameof(context));
+        ArgumentNullException.ThrowIfNull(options);
+        _options = options.Clone();
+        _options.Validate();
+    }
+
+    /// <summary>The options in use (a copy).</summary>
+    public Options TrainerOptions => _options.Clone();
+
+    /// <summary>Trains on <paramref name="input"/> and returns the scoring transformer.</summary>
+    public WideNetImageClassificationTransformer Fit(IDataView input)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        var o = _options.Clone();
+        var label = Columns.Label(input.Schema, o.LabelColumnName);
+        var pixels = ImageInput.IsPixelColumn(input.Schema, o.ImageColumnName);
+        if (pixels && (o.ImageWidth < 1 || o.ImageHeight < 1 || o.Channels < 1))
+            throw new ArgumentException($"image column '{o.ImageColumnName}' holds float pixels: set ImageWidth, ImageHeight and Channels in the options");
+        var probe = new ImageInput
+        {
+            Column = o.ImageColumnName, Pixels = pixels, PixelWidth = o.ImageWidth, PixelHeight = o.ImageHeight,
+            PixelChannels = o.Channels, Layout = o.PixelLayout, PixelScale = o.PixelScale, ImageSize = 1, Channels = Math.Max(1, o.Channels),
+        };
+        probe.CheckSchema(input.Schema);
+        LabeledRows<object> Read(IDataView data, string name)
+        {
+            probe.CheckSchema(data.Schema);
+            return EstimatorCore.Read(data, label, new[] { data.Schema[o.ImageColumnName] }, probe.Getter, name);
+        }
+        var rows = Read(input, "training data");
+        EstimatorCore.CheckTrainingRows(rows, label);
+        if (rows.SkippedMissingLabels > 0) EstimatorCore.Log(_context, Source, $"skipped {rows.SkippedMissingLabels} rows with a missing label");
+
+        // ---- geometry from the options, or from the first image ----
+        var (imageSize, channels) = (o.ImageSize, o.Channels);
+        if (imageSize == 0 || channels == 0)
+        {
+            var (w, h, c) = pixels ? (o.ImageWidth, o.ImageHeight, o.Channels) : Probe((byte[])rows.Items[0], $"training data, column '{o.ImageColumnName}', row {rows.RowNumbers[0]}");
+            if (imageSize == 0) imageSize = Math.Min(224, Math.Max(w, h));
+            if (channels == 0) channels = c == 1 ? 1 : 3;
+        }
+        var patch = o.PatchSize > 0 ? o.PatchSize : DefaultPatchSize(imageSize);
+        if (imageSize % patch != 0) throw new ArgumentException($"ImageSize {imageSize} is not a multiple of PatchSize {patch}");
+        var input0 = new ImageInput
+        {
+            Column = o.ImageColumnName, Pixels = pixels, PixelWidth = o.ImageWidth, PixelHeight = o.ImageHeight, PixelChannels = o.Channels,
+            Layout = o.PixelLayout, PixelScale = o.PixelScale, ImageSize = imageSize, Channels = channels,
+            Mean = o.NormalizationMean.ToArray(), Std = o.NormalizationStd.ToArray(),
+        };
+        var pre = input0.CreatePreprocessor();
+
+        var seed = o.Seed ?? _context.GetNextSeed();
+        var (train, validation) = EstimatorCore.Split(rows, o.ValidationSet, o.ValidationFraction, seed, label,
+                                                      v => Read(v, "validation set"), m => EstimatorCore.Log(_context, Source, m));
+        var augmentation = new ImageAugmentationOptions
+        {
+            Crop = o.RandomCrop ? CropMode.PadAndCrop : CropMode.None,
+            Padding = o.CropPadding > 0 ? o.CropPadding : Math.Max(1, imageSize / 8),
+            HorizontalFlip = o.HorizontalFlip,
+            RandAugmentOps = o.RandAugmentOps,
+            RandAugmentMagnitude = o.RandAugmentMagnitude,
+        };
+        var anyAugmentation = o.RandomCrop || o.HorizontalFlip || o.RandAugmentOps > 0;
+        var spec = ModelSpec.ForImages(o, imageSize, patch, channels, label.ClassCount, (ulong)(uint)seed);
+        EstimatorCore.Log(_context, Source, $"{spec.Describe()}, {label.ClassCount} classes, {channels} channel(s)");
+        var model = spec.Create();
+        try
+        {
+            var trainSource = new ImageRowsBatchSource(input0, pre, train.Items, train.Labels, train.RowNumbers, anyAugmentation ? augmentation : null);
+            var validationSource = validation is null ? null
+                : new ImageRowsBatchSource(input0, pre, validation.Items, validation.Labels, validation.RowNumbers, null);
+            var trainOptions = o.Clone();
+            var result = EstimatorCore.Train(_context, Source, trainOptions, seed, model, trainSource, validationSource);
+            return new WideNetImageClassificationTransformer(_context, model, spec, label, o.ScoreColumnName, o.PredictedLabelColumnName, input0, result);
+        }
+        catch
+        {
+            model.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Width, height and channels of an encoded image.</summary>
+    static (int width, int height, int channels) Probe(byte[] bytes, string name)
+    {
+        try
+        {
+            using var hwc = torch.decode_image(bytes);
+            return ((int)hwc.size(1), (int)hwc.size(0), (int)hwc.size(2));
+        }
+        catch (TorchException e) { throw new InvalidDataException($"{name}: cannot decode image ({e.Message})", e); }
+    }
+
+    /// <summary>A 4×4 grid of patches for images up to 64 pixels (cheap on a CPU), about 14×14 above (ViT-B/16 at 224).</summary>
+    internal static int DefaultPatchSize(int imageSize)
+    {
+        var target = imageSize <= 64 ? 4 : 14;
+        return Enumerable.Range(1, imageSize).Where(p => imageSize % p == 0)
+                         .OrderBy(p => Math.Abs(imageSize / p - target)).ThenByDescending(p => p).First();
+    }
+
+    /// <inheritdoc/>
+    public SchemaShape GetOutputSchema(SchemaShape inputSchema)
+    {
+        ArgumentNullException.ThrowIfNull(inputSchema);
+        if (!inputSchema.TryFindColumn(_options.ImageColumnName, out _))
+            throw new ArgumentOutOfRangeException(nameof(inputSchema), $"image column '{_options.ImageColumnName}' not found");
+        return WideNetClassificationTransformer.OutputShape(inputSchema, _options.LabelColumnName, _options.ScoreColumnName, _options.PredictedLabelColumnName);
+    }
+}

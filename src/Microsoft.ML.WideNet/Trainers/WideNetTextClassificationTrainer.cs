@@ -1,0 +1,123 @@
+using Microsoft.ML.Data;
+using Microsoft.ML.WideNet.Models;
+using Microsoft.ML.WideNet.Text;
+
+namespace Microsoft.ML.WideNet;
+
+/// <summary>
+/// Trains a WideNet, Brainformer, BERT-like Transformer or ALBERT text classifier from one or two string columns and a
+/// key label. A byte-level BPE tokenizer is learned from the training text (so unseen characters never fail) and saved
+/// with the model. <see cref="Fit"/> returns a <see cref="WideNetTextClassificationTransformer"/>. Create it with
+/// <c>mlContext.MulticlassClassification.Trainers.WideNet(...)</c>.
+/// </summary>
+public sealed class WideNetTextClassificationTrainer : IEstimator<WideNetTextClassificationTransformer>
+{
+    /// <summary>Settings of the text estimator (public fields with defaults).</summary>
+    public sealed class Options : WideNetTrainerOptionsBase
+    {
+        /// <summary>Creates options with the text defaults (batch size 32).</summary>
+        public Options() => BatchSize = 32;
+
+        /// <summary>The text column.</summary>
+        public string Sentence1ColumnName = "Sentence1";
+        /// <summary>A second text column for pair tasks (encoded as [CLS] a [SEP] b [SEP]), or null.</summary>
+        public string? Sentence2ColumnName;
+        /// <summary>Tokens per example, [CLS] and [SEP] included; longer texts are truncated.</summary>
+        public int MaxSequenceLength = 128;
+        /// <summary>Tokenizer vocabulary size (5 special tokens and 256 bytes included; fewer when the text has fewer
+        /// frequent pairs).</summary>
+        public int VocabularySize = 4000;
+        /// <summary>Token embedding width; a projection maps it to <see cref="WideNetTrainerOptionsBase.HiddenSize"/>
+        /// when they differ (ALBERT's factorised embedding). Ignored by Brainformer.</summary>
+        public int EmbeddingSize = 128;
+        /// <summary>Epochs of masked-language-model pretraining on the training text before fine-tuning (ALBERT-style; 0 = none).</summary>
+        public int PretrainEpochs;
+        /// <summary>Brainformer's block recipe (A attention, F dense FFN, M expert-choice MoE).</summary>
+        public string BrainformerRecipe = BrainformerConfig.Block1;
+
+        internal override bool IsImageTask => false;
+
+        /// <summary>A copy.</summary>
+        public Options Clone() => (Options)CloneBase();
+
+        internal void Validate()
+        {
+            ValidateCommon();
+            if (string.IsNullOrWhiteSpace(Sentence1ColumnName)) throw new ArgumentException("Sentence1ColumnName must name a column", nameof(Sentence1ColumnName));
+            if (MaxSequenceLength < 4) throw new ArgumentOutOfRangeException(nameof(MaxSequenceLength), MaxSequenceLength, "MaxSequenceLength must be at least 4");
+            if (VocabularySize < ByteLevelBpeTokenizer.MinVocabularySize)
+                throw new ArgumentOutOfRangeException(nameof(VocabularySize), VocabularySize, $"VocabularySize must be at least {ByteLevelBpeTokenizer.MinVocabularySize} (5 special tokens + 256 bytes)");
+            if (EmbeddingSize < 1) throw new ArgumentOutOfRangeException(nameof(EmbeddingSize), EmbeddingSize, "EmbeddingSize must be positive");
+            if (PretrainEpochs < 0) throw new ArgumentOutOfRangeException(nameof(PretrainEpochs), PretrainEpochs, "PretrainEpochs must not be negative");
+        }
+    }
+
+    const string Source = nameof(WideNetTextClassificationTrainer);
+    readonly MLContext _context;
+    readonly Options _options;
+
+    /// <summary>Creates the estimator (the options are copied).</summary>
+    public WideNetTextClassificationTrainer(MLContext context, Options options)
+    {
+        _context = context ?? throw new ArgumentNullException(nameof(context));
+        ArgumentNullException.ThrowIfNull(options);
+        _options = options.Clone();
+        _options.Validate();
+    }
+
+    /// <summary>The options in use (a copy).</summary>
+    public Options TrainerOptions => _options.Clone();
+
+    /// <summary>Trains on <paramref name="input"/> and returns the scoring transformer.</summary>
+    public WideNetTextClassificationTransformer Fit(IDataView input)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        var o = _options.Clone();
+        var label = Columns.Label(input.Schema, o.LabelColumnName);
+        var text = new TextInput { Sentence1Column = o.Sentence1ColumnName, Sentence2Column = o.Sentence2ColumnName, MaxLength = o.MaxSequenceLength };
+        text.CheckSchema(input.Schema);
+        LabeledRows<(string, string?)> Read(IDataView data, string name)
+        {
+            text.CheckSchema(data.Schema);
+            return EstimatorCore.Read(data, label, text.Dependencies(data.Schema), text.Getter, name);
+        }
+        var rows = Read(input, "training data");
+        EstimatorCore.CheckTrainingRows(rows, label);
+        if (rows.SkippedMissingLabels > 0) EstimatorCore.Log(_context, Source, $"skipped {rows.SkippedMissingLabels} rows with a missing label");
+
+        var seed = o.Seed ?? _context.GetNextSeed();
+        var (train, validation) = EstimatorCore.Split(rows, o.ValidationSet, o.ValidationFraction, seed, label,
+                                                      v => Read(v, "validation set"), m => EstimatorCore.Log(_context, Source, m));
+        var corpus = train.Items.SelectMany(t => t.Item2 is null ? new[] { t.Item1 } : new[] { t.Item1, t.Item2 });
+        var tokenizer = ByteLevelBpeTokenizer.Train(corpus, o.VocabularySize);
+        EstimatorCore.Log(_context, Source, $"tokenizer: {tokenizer.VocabularySize} tokens learned from {train.Items.Count} training texts");
+        var trainTexts = text.Encode(tokenizer, train.Items);
+        var validationTexts = validation is null ? null : text.Encode(tokenizer, validation.Items);
+
+        var spec = ModelSpec.ForText(o, tokenizer.VocabularySize, label.ClassCount, (ulong)(uint)seed);
+        EstimatorCore.Log(_context, Source, $"{spec.Describe()}, {label.ClassCount} classes");
+        var model = spec.Create();
+        try
+        {
+            if (o.PretrainEpochs > 0)
+                MaskedLanguageModelPretraining.Run(_context, Source, o, seed, model, trainTexts, tokenizer.VocabularySize);
+            var result = EstimatorCore.Train(_context, Source, o, seed, model, new TextRowsBatchSource(trainTexts, train.Labels),
+                                             validationTexts is null ? null : new TextRowsBatchSource(validationTexts, validation!.Labels));
+            return new WideNetTextClassificationTransformer(_context, model, spec, label, o.ScoreColumnName, o.PredictedLabelColumnName, text, tokenizer, result);
+        }
+        catch
+        {
+            model.Dispose();
+            throw;
+        }
+    }
+
+    /// <inheritdoc/>
+    public SchemaShape GetOutputSchema(SchemaShape inputSchema)
+    {
+        ArgumentNullException.ThrowIfNull(inputSchema);
+        if (!inputSchema.TryFindColumn(_options.Sentence1ColumnName, out _))
+            throw new ArgumentOutOfRangeException(nameof(inputSchema), $"text column '{_options.Sentence1ColumnName}' not found");
+        return WideNetClassificationTransformer.OutputShape(inputSchema, _options.LabelColumnName, _options.ScoreColumnName, _options.PredictedLabelColumnName);
+    }
+}
