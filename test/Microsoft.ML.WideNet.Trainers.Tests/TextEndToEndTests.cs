@@ -89,7 +89,7 @@ public class TextEndToEndTests
             using var model = ml.MulticlassClassification.Trainers.WideNet(o).Fit(data);
             return model.Transform(data).GetColumnValues("Score");
         }
-        foreach (var arch in new[] { ModelArchitecture.WideNet, ModelArchitecture.Albert, ModelArchitecture.Transformer })
+        foreach (var arch in new[] { ModelArchitecture.WideNet, ModelArchitecture.Albert, ModelArchitecture.Transformer, ModelArchitecture.Brainformer })
             Assert.Equal(Scores(arch), Scores(arch));
     }
 }

@@ -81,7 +81,7 @@ public sealed record BrainformerConfig
 
 /// <summary>A Brainformer classifier: patch (images) or token (text) embedding, the recipe's sub-layers stacked,
 /// final RMSNorm, mean pooling (images) or first token (text), classifier.</summary>
-public sealed class Brainformer : Module, IClassifier
+public sealed class Brainformer : Module, ITokenEncoder
 {
     /// <summary>One pre-norm residual sub-layer.</summary>
     public sealed class SubLayer : Module
@@ -162,6 +162,27 @@ public sealed class Brainformer : Module, IClassifier
     public ClassifierOutput forward(Tensor input, Tensor? attentionMask = null)
     {
         using var scope = torch.NewDisposeScope();
+        var (x, totals) = Encode(input, attentionMask);                                         // [B, L, d]
+        var pooled = embed is not null ? x.select(1, 0) : x.mean(1);                            // [B, d]
+        var logits = head.forward(pooled);                                                       // [B, K]
+        return totals.Output(logits, auxLossWeight: 0);   // expert choice returns no balance loss, so aux stays null
+    }
+
+    /// <inheritdoc/>
+    public int HiddenSize => config.Dim;
+
+    /// <summary>Token states [B, L, d] after the final norm (text mode only); no auxiliary loss.</summary>
+    public (Tensor states, Tensor? auxLoss) encode(Tensor ids, Tensor? attentionMask = null)
+    {
+        if (embed is null) throw new InvalidOperationException("encode reads token states: this Brainformer was built for images (VocabSize 0)");
+        using var scope = torch.NewDisposeScope();
+        var (x, _) = Encode(ids, attentionMask);
+        return (x.MoveToOuterScope(), null);
+    }
+
+    /// <summary>Embedding, the recipe's sub-layers and the final norm (in the caller's dispose scope).</summary>
+    (Tensor states, MoeTotals totals) Encode(Tensor input, Tensor? attentionMask)
+    {
         var x = embed is not null
             ? embed.forward(input)                                                              // [B, L, d]
             : F.dropout(patch_embed!.forward(input) + pos_embed!, config.Dropout, training);     // [B, N, d]
@@ -171,9 +192,6 @@ public sealed class Brainformer : Module, IClassifier
             (x, var m) = layer.forward(x, attentionMask);
             if (m is not null) totals.Add(m);
         }
-        x = norm.forward(x);
-        var pooled = embed is not null ? x.select(1, 0) : x.mean(1);                            // [B, d]
-        var logits = head.forward(pooled);                                                       // [B, K]
-        return totals.Output(logits, auxLossWeight: 0);   // expert choice returns no balance loss, so aux stays null
+        return (norm.forward(x), totals);
     }
 }

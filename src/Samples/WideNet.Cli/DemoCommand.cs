@@ -1,92 +1,151 @@
 using System.CommandLine;
 using System.Diagnostics;
-using Microsoft.ML.WideNet.Nn;
+using System.Globalization;
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using Microsoft.ML.WideNet;
+using Microsoft.ML.WideNet.Models;
+using Microsoft.ML.WideNet.Text;
+using Microsoft.ML.WideNet.Training;
 using Microsoft.ML.WideNet.Vision;
-using WideNet.Torch;
-using WideNet.Torch.Optim;
-using WideNet.Torch.Serialization;
-using F = WideNet.Torch.torch.nn.functional;
+using Spectre.Console;
 
 namespace WideNet.Cli;
 
-/// <summary>`widenet demo`: trains a small network on the full Fashion-MNIST train set and evaluates it on the
-/// full test set (an MLP through the binding, until the WideNet estimators land).</summary>
+/// <summary>`widenet demo`: WideNet-Tiny trained through the ML.NET API on the full Fashion-MNIST train set, evaluated on
+/// the full test set, saved, reloaded and used for one prediction (<c>--text</c>: the fortunes categories).</summary>
 internal static class DemoCommand
 {
     internal static Command Create()
     {
-        var epochs = new Option<int>("--epochs") { Description = "training epochs", DefaultValueFactory = _ => 5 };
-        var output = new Option<string>("--out") { Description = "where the weights are saved", DefaultValueFactory = _ => "artifacts/demo/mlp.safetensors" };
-        var cmd = new Command("demo", "train and evaluate a model on Fashion-MNIST (CPU)") { epochs, output };
-        cmd.SetAction(r => Run(r.GetValue(epochs), r.GetValue(output)!));
+        var epochs = new Option<int>("--epochs") { Description = "training epochs", DefaultValueFactory = _ => 0 };
+        var text = new Option<bool>("--text") { Description = "classify Debian fortunes by category instead of Fashion-MNIST images" };
+        var arch = new Option<string>("--arch") { Description = "widenet | brainformer | vit | vit-moe | transformer | albert", DefaultValueFactory = _ => "widenet" };
+        var output = new Option<string>("--out") { Description = "folder for the model and the report", DefaultValueFactory = _ => "artifacts/demo" };
+        var cmd = new Command("demo", "train, evaluate, save and use a model on real data (CPU or GPU)") { epochs, text, arch, output };
+        cmd.SetAction(r =>
+        {
+            var a = Enum.Parse<ModelArchitecture>(r.GetValue(arch)!.Replace("-", ""), ignoreCase: true);
+            return r.GetValue(text) ? RunText(r.GetValue(epochs), a, r.GetValue(output)!) : RunImages(r.GetValue(epochs), a, r.GetValue(output)!);
+        });
         return cmd;
     }
 
-    sealed class Mlp : Module
+    sealed class ImageRow
     {
-        readonly Linear fc1, fc2;
-        public Mlp(Generator g)
+        [VectorType(784)] public float[] Pixels = [];
+        public string Label = "";
+    }
+
+    sealed class TextRow
+    {
+        public string Sentence1 = "";
+        public string Label = "";
+    }
+
+    sealed class Prediction
+    {
+        [ColumnName("PredictedLabel")] public string Predicted = "";
+        public float[] Score = [];
+    }
+
+    static List<ImageRow> Rows(bool train)
+    {
+        var (images, labels) = IdxReader.LoadFashionMnist(train);
+        return Enumerable.Range(0, labels.Length).Select(i => new ImageRow
         {
-            fc1 = RegisterModule("fc1", new Linear(784, 256, generator: g));
-            fc2 = RegisterModule("fc2", new Linear(256, 10, generator: g));
-        }
-        public Tensor forward(Tensor x) => fc2.forward(F.dropout(fc1.forward(x).relu(), 0.1, training));
+            Pixels = Array.ConvertAll(images.Data[(i * 784)..((i + 1) * 784)], b => (float)b),
+            Label = IdxReader.FashionMnistClasses[labels[i]],
+        }).ToList();
     }
 
-    static Tensor Pixels(IdxReader.IdxArray images, int start, int count)
+    static MLContext Context()
     {
-        using var bytes = torch.tensor<byte>(images.Data.AsSpan(start * 784, count * 784), new long[] { count, 784 });
-        return (bytes.to(ScalarType.Float32) / 255.0 - 0.2860) / 0.3530;
+        var ml = new MLContext(seed: 0);
+        ml.Log += (_, e) => { if (e.Source.StartsWith("WideNet", StringComparison.Ordinal)) Console.WriteLine($"  {e.RawMessage}"); };
+        return ml;
     }
 
-    static int Run(int epochs, string output)
+    static int RunImages(int epochs, ModelArchitecture arch, string output)
     {
-        torch.manual_seed(0);
-        var (trainX, trainY) = IdxReader.LoadFashionMnist(train: true);
-        var (testX, testY) = IdxReader.LoadFashionMnist(train: false);
-        Console.WriteLine($"Fashion-MNIST: {trainY.Length} training and {testY.Length} test images, {torch.get_num_threads()} threads, LibTorch {torch.version}");
-        using var g = new Generator(0);
-        using var model = new Mlp(g);
-        using var opt = new AdamW(model.parameters(), lr: 1e-3, weight_decay: 1e-4);
-        const int batch = 128;
-        var n = trainY.Length;
-        using var allX = Pixels(trainX, 0, n).DetachFromDisposeScope();
-        using var allY = torch.tensor(trainY).to(ScalarType.Int64).DetachFromDisposeScope();
+        var ml = Context();
+        var trainRows = Rows(train: true);
+        var testRows = Rows(train: false);
+        Console.WriteLine($"Fashion-MNIST: {trainRows.Count} training and {testRows.Count} test images, {WideNet.Torch.torch.get_num_threads()} threads, LibTorch {WideNet.Torch.torch.version}");
+        var train = ml.Data.LoadFromEnumerable(trainRows);
+        var test = ml.Data.LoadFromEnumerable(testRows);
+        var options = new WideNetImageClassificationTrainer.Options
+        {
+            Architecture = arch, ImageColumnName = "Pixels", ImageWidth = 28, ImageHeight = 28, Channels = 1,
+            MaxEpochs = epochs > 0 ? epochs : 3, BatchSize = 128, LearningRate = 2e-3, ValidationFraction = 0.05, Seed = 0, LogEverySteps = 100,
+            RandomCrop = false,
+        };
+        var pipeline = ml.Transforms.Conversion.MapValueToKey("Label").Append(ml.MulticlassClassification.Trainers.WideNet(options));
+        return Finish(ml, pipeline, train, test, output, "fashion-mnist", testRows[0], r => r.Label);
+    }
+
+    static int RunText(int epochs, ModelArchitecture arch, string output)
+    {
+        var ml = Context();
+        var texts = FortunesLoader.Load(minTextsPerCategory: 200);
+        var (trainTexts, testTexts) = StratifiedSplit.Split(texts, 0.2, seed: 0);
+        TextRow Row(LabeledText t) => new() { Sentence1 = t.Text, Label = t.Category };
+        Console.WriteLine($"fortunes: {texts.Select(t => t.Category).Distinct().Count()} categories with at least 200 texts, {trainTexts.Count} training and {testTexts.Count} test texts");
+        var train = ml.Data.LoadFromEnumerable(trainTexts.Select(Row).ToList());
+        var test = ml.Data.LoadFromEnumerable(testTexts.Select(Row).ToList());
+        var options = new WideNetTextClassificationTrainer.Options
+        {
+            Architecture = arch == ModelArchitecture.WideNet ? ModelArchitecture.WideNet : arch,
+            MaxEpochs = epochs > 0 ? epochs : 10, MaxSequenceLength = 96, VocabularySize = 8000, Seed = 0, LogEverySteps = 100,
+        };
+        var pipeline = ml.Transforms.Conversion.MapValueToKey("Label").Append(ml.MulticlassClassification.Trainers.WideNet(options));
+        return Finish(ml, pipeline, train, test, output, "fortunes", Row(testTexts[0]), r => r.Label);
+    }
+
+    static int Finish<TRow, TTrans>(MLContext ml, IEstimator<TransformerChain<TTrans>> pipeline, IDataView train, IDataView test, string output,
+                                    string name, TRow example, Func<TRow, string> labelOf)
+        where TRow : class, new() where TTrans : class, ITransformer
+    {
         var sw = Stopwatch.StartNew();
-        for (var epoch = 1; epoch <= epochs; epoch++)
+        using var model = pipeline.Fit(train);
+        var trainTime = sw.Elapsed;
+        var classifier = (WideNetClassificationTransformer)(object)model.LastTransformer;
+        var metrics = ml.MulticlassClassification.Evaluate(model.Transform(test));
+        Console.WriteLine($"trained {classifier.ModelDescription}, {classifier.ParameterCount:N0} parameters, in {trainTime:hh\\:mm\\:ss} on {classifier.Device}");
+
+        var table = new Table().AddColumn("class").AddColumn("recall").AddColumn("precision");
+        var cm = metrics.ConfusionMatrix;
+        for (var c = 0; c < classifier.ClassCount; c++)
+            table.AddRow(classifier.ClassNames[c], cm.PerClassRecall[c].ToString("P1", CultureInfo.InvariantCulture), cm.PerClassPrecision[c].ToString("P1", CultureInfo.InvariantCulture));
+        AnsiConsole.Write(table);
+        Console.WriteLine(FormattableString.Invariant($"macro accuracy {metrics.MacroAccuracy:F4}, log loss {metrics.LogLoss:F4}"));
+
+        Directory.CreateDirectory(output);
+        var path = Path.Combine(output, $"{name}.zip");
+        ml.Model.Save(model, train.Schema, path);
+        Console.WriteLine($"model saved to {path} ({new FileInfo(path).Length / 1024.0 / 1024.0:F1} MB)");
+        if (classifier.TrainingResult is { } result)
         {
-            model.train();
-            using var perm = torch.randperm(n, g);
-            var order = perm.ToArray<long>();
-            double lossSum = 0;
-            var steps = 0;
-            for (var s = 0; s + batch <= n; s += batch, steps++)
-            {
-                using var scope = torch.NewDisposeScope();
-                var idx = torch.tensor(order.AsSpan(s, batch).ToArray());
-                var x = allX.index_select(0, idx);
-                var y = allY.index_select(0, idx);
-                var loss = F.cross_entropy(model.forward(x), y);
-                opt.zero_grad();
-                loss.backward();
-                opt.step();
-                lossSum += loss.item<float>();
-            }
-            Console.WriteLine($"epoch {epoch}/{epochs}  loss {lossSum / steps:F4}  {(double)epoch * n / sw.Elapsed.TotalSeconds:F0} img/s");
+            var curves = Path.Combine(output, $"{name}-curves.svg");
+            SvgCharts.WriteTrainingCurves(curves, result.History, $"{name}: {classifier.ModelDescription}");
+            Console.WriteLine($"training curves written to {curves}");
         }
-        model.eval();
-        var correct = 0L;
-        using (torch.inference_mode())
-        using (var scope = torch.NewDisposeScope())
-        {
-            var x = Pixels(testX, 0, testY.Length);
-            var y = torch.tensor(testY).to(ScalarType.Int64);
-            correct = model.forward(x).argmax(1).eq(y).sum().item<long>();
-        }
-        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(output))!);
-        Safetensors.Save(output, model.state_dict());
-        Console.WriteLine($"saved {output}");
-        Console.WriteLine($"test accuracy: {(double)correct / testY.Length:F4}");
+        var counts = new long[classifier.ClassCount, classifier.ClassCount];
+        for (var t = 0; t < classifier.ClassCount; t++)
+            for (var q = 0; q < classifier.ClassCount; q++) counts[t, q] = (long)cm.Counts[t][q];
+        var confusion = Path.Combine(output, $"{name}-confusion.svg");
+        SvgCharts.WriteConfusionMatrix(confusion, counts, classifier.ClassNames, $"{name}: test set");
+        Console.WriteLine($"confusion matrix written to {confusion}");
+
+        var loaded = ml.Model.Load(path, out _);
+        var toValue = ml.Transforms.Conversion.MapKeyToValue("PredictedLabel").Fit(loaded.Transform(test));
+        using var app = ((TransformerChain<ITransformer>)loaded).Append(toValue);
+        var engine = ml.Model.CreatePredictionEngine<TRow, Prediction>(app);
+        var p = engine.Predict(example);
+        var top = p.Score.Select((s, i) => (s, i)).OrderByDescending(x => x.s).Take(3)
+                   .Select(x => FormattableString.Invariant($"{classifier.ClassNames[x.i]} {x.s:P1}"));
+        Console.WriteLine($"one prediction from the reloaded model: true '{labelOf(example)}', predicted '{p.Predicted}' ({string.Join(", ", top)})");
+        Console.WriteLine(FormattableString.Invariant($"test accuracy: {metrics.MicroAccuracy:F4}"));
         return 0;
     }
 }
