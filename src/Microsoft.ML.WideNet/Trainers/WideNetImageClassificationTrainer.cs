@@ -58,6 +58,16 @@ public sealed class WideNetImageClassificationTrainer : IEstimator<WideNetImageC
         /// <summary>A copy.</summary>
         public Options Clone() => (Options)CloneBase();
 
+        /// <summary>The untrained network these options describe for images of <paramref name="imageSize"/> pixels with
+        /// <paramref name="channels"/> channels and <paramref name="numClasses"/> classes (to inspect sizes; the caller
+        /// disposes it).</summary>
+        public IClassifier CreateModel(int imageSize, int channels, int numClasses)
+        {
+            Validate();
+            var patch = PatchSize > 0 ? PatchSize : DefaultPatchSize(imageSize);
+            return ModelSpec.ForImages(this, imageSize, patch, channels, numClasses, (ulong)(uint)(Seed ?? 0)).Create();
+        }
+
         internal void Validate()
         {
             ValidateCommon();

@@ -40,6 +40,14 @@ public sealed class WideNetTextClassificationTrainer : IEstimator<WideNetTextCla
         /// <summary>A copy.</summary>
         public Options Clone() => (Options)CloneBase();
 
+        /// <summary>The untrained network these options describe for a vocabulary of <paramref name="vocabularySize"/>
+        /// tokens and <paramref name="numClasses"/> classes (to inspect sizes; the caller disposes it).</summary>
+        public IClassifier CreateModel(int vocabularySize, int numClasses)
+        {
+            Validate();
+            return ModelSpec.ForText(this, vocabularySize, numClasses, (ulong)(uint)(Seed ?? 0)).Create();
+        }
+
         internal void Validate()
         {
             ValidateCommon();

@@ -1,0 +1,306 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using Microsoft.ML.WideNet;
+using Microsoft.ML.WideNet.Models;
+using Microsoft.ML.WideNet.Training;
+using Spectre.Console;
+
+namespace WideNet.Cli;
+
+/// <summary>`widenet train`, `evaluate` and `predict`: the estimators from the command line.</summary>
+internal static class ModelCommands
+{
+    static Option<string> Opt(string name, string help, string? def = null) =>
+        def is null ? new(name) { Description = help } : new(name) { Description = help, DefaultValueFactory = _ => def };
+
+    static ModelArchitecture ParseArch(string s) => s.ToLowerInvariant() switch
+    {
+        "widenet" => ModelArchitecture.WideNet, "brainformer" => ModelArchitecture.Brainformer, "vit" => ModelArchitecture.ViT,
+        "vit-moe" or "vitmoe" => ModelArchitecture.ViTMoE, "transformer" => ModelArchitecture.Transformer, "albert" => ModelArchitecture.Albert,
+        _ => throw new UsageException($"--arch {s}: expected widenet, brainformer, vit, vit-moe, transformer or albert"),
+    };
+
+    internal static Preset ParsePreset(string s) => Enum.TryParse<Preset>(s, ignoreCase: true, out var p)
+        ? p : throw new UsageException($"--preset {s}: expected tiny, small, base, large or huge");
+
+    static string ParseTask(string s) => s.ToLowerInvariant() is "image" or "text" ? s.ToLowerInvariant() : throw new UsageException($"--task {s}: expected image or text");
+
+    static TrainingDevice ParseDevice(string s) => Enum.TryParse<TrainingDevice>(s, ignoreCase: true, out var d)
+        ? d : throw new UsageException($"--device {s}: expected auto, cpu or cuda");
+
+    // ---- train ------------------------------------------------------------------------------------------------
+
+    internal static Command Train()
+    {
+        var task = Opt("--task", "image | text") ; task.Required = true;
+        var data = Opt("--data", "training data: a folder of class subfolders, a TSV/CSV with a header, or IDX images"); data.Required = true;
+        var testData = Opt("--test-data", "data to evaluate on after training (same format)");
+        var label = Opt("--label-column", "label column of a TSV/CSV", "Label");
+        var text = Opt("--text-column", "text column of a TSV/CSV", "Text");
+        var image = Opt("--image-column", "image path column of a TSV/CSV (relative to the file)", "ImagePath");
+        var arch = Opt("--arch", "widenet | brainformer | vit | vit-moe | transformer | albert", "widenet");
+        var preset = Opt("--preset", "tiny | small | base | large | huge", "tiny");
+        var epochs = new Option<int>("--epochs") { Description = "maximum epochs", DefaultValueFactory = _ => 10 };
+        var batch = new Option<int>("--batch-size") { Description = "examples per step (0: 64 images, 32 texts)" };
+        var lr = new Option<double>("--lr") { Description = "peak learning rate (0: the default)" };
+        var device = Opt("--device", "auto | cpu | cuda", "auto");
+        var seed = new Option<int>("--seed") { Description = "seed", DefaultValueFactory = _ => 0 };
+        var output = Opt("--out", "model file to write (.zip)"); output.Required = true;
+        var report = Opt("--report", "folder for the report: curves, confusion matrix, metrics.json");
+        var cmd = new Command("train", "train a classifier and save it") { task, data, testData, label, text, image, arch, preset, epochs, batch, lr, device, seed, output, report };
+        cmd.SetAction(r => RunTrain(ParseTask(r.GetValue(task)!), r.GetValue(data)!, r.GetValue(testData), r.GetValue(label)!, r.GetValue(text)!, r.GetValue(image)!,
+                                    ParseArch(r.GetValue(arch)!), ParsePreset(r.GetValue(preset)!), r.GetValue(epochs), r.GetValue(batch), r.GetValue(lr),
+                                    ParseDevice(r.GetValue(device)!), r.GetValue(seed), r.GetValue(output)!, r.GetValue(report)));
+        return cmd;
+    }
+
+    static int RunTrain(string task, string dataPath, string? testPath, string labelColumn, string textColumn, string imageColumn, ModelArchitecture arch,
+                        Preset preset, int epochs, int batch, double lr, TrainingDevice device, int seed, string output, string? report)
+    {
+        var ml = new MLContext(seed);
+        ml.Log += (_, e) => { if (e.Source.StartsWith("WideNet", StringComparison.Ordinal)) AnsiConsole.MarkupLineInterpolated($"[grey]{e.RawMessage}[/]"); };
+        var data = DataSources.Load(dataPath, task, labelColumn, textColumn, imageColumn);
+        var view = data.ToDataView(ml);
+        var keys = ml.Transforms.Conversion.MapValueToKey("Label").Fit(view);
+        IEstimator<ITransformer> estimator;
+        if (task == "image")
+        {
+            var o = new WideNetImageClassificationTrainer.Options
+            {
+                Architecture = arch, Preset = preset, MaxEpochs = epochs, Seed = seed, Device = device, ImageColumnName = data.Pixels ? "Pixels" : "Image",
+            };
+            if (data.Pixels) { o.ImageWidth = data.Width; o.ImageHeight = data.Height; o.Channels = 1; }
+            if (batch > 0) o.BatchSize = batch;
+            if (lr > 0) o.LearningRate = lr;
+            var trainer = ml.MulticlassClassification.Trainers.WideNet(o);
+            estimator = data.Pixels ? trainer : ml.Transforms.LoadRawImageBytes("Image", null, "ImagePath").Append(trainer);
+        }
+        else
+        {
+            var o = new WideNetTextClassificationTrainer.Options { Architecture = arch, Preset = preset, MaxEpochs = epochs, Seed = seed, Device = device, Sentence1ColumnName = "Text" };
+            if (batch > 0) o.BatchSize = batch;
+            if (lr > 0) o.LearningRate = lr;
+            estimator = ml.MulticlassClassification.Trainers.WideNet(o);
+        }
+        AnsiConsole.MarkupLineInterpolated($"training {arch} ({preset}) on {data.Rows.Count} {(task == "image" ? "images" : "texts")} from {dataPath}");
+        var sw = Stopwatch.StartNew();
+        var model = estimator.Fit(keys.Transform(view));
+        var classifier = Classifier(model);
+        var dir = Path.GetDirectoryName(Path.GetFullPath(output));
+        if (dir is not null) Directory.CreateDirectory(dir);
+        ml.Model.Save(model, view.Schema, output);
+        AnsiConsole.MarkupLineInterpolated($"saved {output}: {classifier.ModelDescription}, {classifier.ParameterCount:N0} parameters, trained in {sw.Elapsed:hh\\:mm\\:ss}");
+        Metrics? metrics = null;
+        if (testPath is not null)
+        {
+            var test = DataSources.Load(testPath, task, labelColumn, textColumn, imageColumn);
+            metrics = Metrics.Compute(ml, model, classifier, test);
+            metrics.Print();
+        }
+        if (report is not null) ReportWriter.Write(report, classifier, metrics, $"widenet train --task {task} --data {dataPath} --arch {arch} --preset {preset}");
+        if (metrics is not null) Console.WriteLine(FormattableString.Invariant($"test accuracy: {metrics.Accuracy:F4}"));
+        (model as IDisposable)?.Dispose();
+        return 0;
+    }
+
+    internal static WideNetClassificationTransformer Classifier(ITransformer model) =>
+        (model is IEnumerable<ITransformer> chain ? chain.OfType<WideNetClassificationTransformer>().LastOrDefault() : model as WideNetClassificationTransformer)
+        ?? throw new UsageException("the model file holds no WideNet classifier");
+
+    // ---- evaluate -----------------------------------------------------------------------------------------
+
+    internal static Command Evaluate()
+    {
+        var model = Opt("--model", "model file (.zip)"); model.Required = true;
+        var data = Opt("--data", "labelled data in a format `train` reads"); data.Required = true;
+        var label = Opt("--label-column", "label column of a TSV/CSV", "Label");
+        var text = Opt("--text-column", "text column of a TSV/CSV", "Text");
+        var image = Opt("--image-column", "image path column of a TSV/CSV", "ImagePath");
+        var json = new Option<bool>("--json") { Description = "print the metrics as JSON" };
+        var cmd = new Command("evaluate", "metrics, per-class table and confusion matrix of a saved model on labelled data") { model, data, label, text, image, json };
+        cmd.SetAction(r =>
+        {
+            var ml = new MLContext(0);
+            var (loaded, classifier, task) = Load(ml, r.GetValue(model)!);
+            var d = DataSources.Load(r.GetValue(data)!, task, r.GetValue(label)!, r.GetValue(text)!, r.GetValue(image)!);
+            var m = Metrics.Compute(ml, loaded, classifier, d);
+            if (r.GetValue(json)) Console.WriteLine(JsonSerializer.Serialize(m.ToJson(), new JsonSerializerOptions { WriteIndented = true }));
+            else m.Print();
+            (loaded as IDisposable)?.Dispose();
+            return 0;
+        });
+        return cmd;
+    }
+
+    internal static (ITransformer model, WideNetClassificationTransformer classifier, string task) Load(MLContext ml, string path)
+    {
+        if (!File.Exists(path)) throw new UsageException($"{path}: no such model file");
+        var model = ml.Model.Load(path, out _);
+        var classifier = Classifier(model);
+        return (model, classifier, classifier is WideNetImageClassificationTransformer ? "image" : "text");
+    }
+
+    // ---- predict ------------------------------------------------------------------------------------------
+
+    internal static Command Predict()
+    {
+        var model = Opt("--model", "model file (.zip)"); model.Required = true;
+        var input = Opt("--input", "an image file or folder (image models); a text file (one text per line) or the text itself (text models)"); input.Required = true;
+        var top = new Option<int>("--top") { Description = "classes to show per input", DefaultValueFactory = _ => 3 };
+        var cmd = new Command("predict", "label and top-K probabilities of new inputs") { model, input, top };
+        cmd.SetAction(r =>
+        {
+            var ml = new MLContext(0);
+            var (loaded, classifier, task) = Load(ml, r.GetValue(model)!);
+            var arg = r.GetValue(input)!;
+            List<CliRow> rows;
+            if (task == "text") rows = (File.Exists(arg) ? File.ReadAllLines(arg).Where(l => l.Length > 0) : new[] { arg }).Select(t => new CliRow { Text = t }).ToList();
+            else if (classifier is WideNetImageClassificationTransformer { ImageColumnName: "Pixels" })
+                rows = DataSources.Load(arg, "image", "Label", null, null, labelsRequired: false).Rows;
+            else if (Directory.Exists(arg)) rows = Directory.GetFiles(arg).Order(StringComparer.Ordinal).Select(f => new CliRow { ImagePath = f }).ToList();
+            else if (File.Exists(arg)) rows = new() { new CliRow { ImagePath = arg } };
+            else throw new UsageException($"{arg}: no such image file or folder");
+            var data = new CliData(rows, classifier is WideNetImageClassificationTransformer { ImageColumnName: "Pixels" }, rows.FirstOrDefault()?.Pixels.Length ?? 0, 1);
+            var probabilities = Scores(ml, loaded, data);
+            var k = Math.Clamp(r.GetValue(top), 1, classifier.ClassCount);
+            for (var i = 0; i < rows.Count; i++)
+            {
+                var best = probabilities[i].Select((p, c) => (p, c)).OrderByDescending(x => x.p).Take(k).ToArray();
+                var name = task == "text" ? Shorten(rows[i].Text) : rows[i].ImagePath.Length > 0 ? rows[i].ImagePath : $"#{i}";
+                Console.WriteLine($"{name}\t{classifier.ClassNames[best[0].c]}\t" +
+                                  string.Join("  ", best.Select(b => FormattableString.Invariant($"{classifier.ClassNames[b.c]} {b.p:F3}"))));
+            }
+            (loaded as IDisposable)?.Dispose();
+            return 0;
+        });
+        return cmd;
+    }
+
+    static string Shorten(string s) => (s.Length > 40 ? s[..37] + "..." : s).Replace('\n', ' ').Replace('\t', ' ');
+
+    /// <summary>The Score vector of every row.</summary>
+    internal static List<float[]> Scores(MLContext ml, ITransformer model, CliData data)
+    {
+        var scored = model.Transform(data.ToDataView(ml));
+        var col = scored.Schema["Score"];
+        using var cursor = scored.GetRowCursor(new[] { col });
+        var get = cursor.GetGetter<VBuffer<float>>(col);
+        var result = new List<float[]>();
+        VBuffer<float> v = default;
+        while (cursor.MoveNext()) { get(ref v); result.Add(v.DenseValues().ToArray()); }
+        return result;
+    }
+}
+
+/// <summary>Metrics of a classifier on labelled rows (computed from the Score column; the labels are matched to the
+/// model's class names).</summary>
+internal sealed class Metrics
+{
+    public required string[] Classes;
+    public required long[,] Confusion;
+    public double Accuracy, MacroAccuracy, LogLoss;
+    public int Count;
+
+    public static Metrics Compute(MLContext ml, ITransformer model, WideNetClassificationTransformer classifier, CliData data)
+    {
+        var index = classifier.ClassNames.Select((n, i) => (n, i)).ToDictionary(x => x.n, x => x.i);
+        foreach (var row in data.Rows)
+            if (!index.ContainsKey(row.Label))
+                throw new UsageException($"label '{row.Label}' is not one of the model's {classifier.ClassCount} classes ({string.Join(", ", classifier.ClassNames.Take(10))}{(classifier.ClassCount > 10 ? ", ..." : "")})");
+        var scores = ModelCommands.Scores(ml, model, data);
+        var k = classifier.ClassCount;
+        var confusion = new long[k, k];
+        double logLoss = 0;
+        for (var i = 0; i < scores.Count; i++)
+        {
+            var truth = index[data.Rows[i].Label];
+            var predicted = Array.IndexOf(scores[i], scores[i].Max());
+            confusion[truth, predicted]++;
+            logLoss -= Math.Log(Math.Max(1e-15, scores[i][truth]));
+        }
+        var recalls = Enumerable.Range(0, k).Select(c => Row(confusion, c)).Where(n => n > 0).Count() == 0 ? 0
+            : Enumerable.Range(0, k).Where(c => Row(confusion, c) > 0).Average(c => (double)confusion[c, c] / Row(confusion, c));
+        return new Metrics
+        {
+            Classes = classifier.ClassNames.ToArray(), Confusion = confusion, Count = scores.Count,
+            Accuracy = scores.Count == 0 ? 0 : Enumerable.Range(0, k).Sum(c => confusion[c, c]) / (double)scores.Count,
+            MacroAccuracy = recalls, LogLoss = scores.Count == 0 ? 0 : logLoss / scores.Count,
+        };
+    }
+
+    static long Row(long[,] m, int r) => Enumerable.Range(0, m.GetLength(1)).Sum(c => m[r, c]);
+    static long Column(long[,] m, int c) => Enumerable.Range(0, m.GetLength(0)).Sum(r => m[r, c]);
+
+    public double Recall(int c) => Row(Confusion, c) == 0 ? 0 : (double)Confusion[c, c] / Row(Confusion, c);
+    public double Precision(int c) => Column(Confusion, c) == 0 ? 0 : (double)Confusion[c, c] / Column(Confusion, c);
+
+    public void Print()
+    {
+        var summary = new Table().AddColumn("metric").AddColumn("value");
+        summary.AddRow("examples", Count.ToString(CultureInfo.InvariantCulture));
+        summary.AddRow("accuracy", Accuracy.ToString("F4", CultureInfo.InvariantCulture));
+        summary.AddRow("macro accuracy", MacroAccuracy.ToString("F4", CultureInfo.InvariantCulture));
+        summary.AddRow("log loss", LogLoss.ToString("F4", CultureInfo.InvariantCulture));
+        AnsiConsole.Write(summary);
+        var perClass = new Table().AddColumn("class").AddColumn("count").AddColumn("recall").AddColumn("precision");
+        for (var c = 0; c < Classes.Length; c++)
+            perClass.AddRow(Markup.Escape(Classes[c]), Row(Confusion, c).ToString(CultureInfo.InvariantCulture),
+                            Recall(c).ToString("F3", CultureInfo.InvariantCulture), Precision(c).ToString("F3", CultureInfo.InvariantCulture));
+        AnsiConsole.Write(perClass);
+        var cm = new Table().AddColumn("true \\ predicted");
+        for (var c = 0; c < Classes.Length; c++) cm.AddColumn(Markup.Escape(Classes[c]));
+        for (var t = 0; t < Classes.Length; t++)
+            cm.AddRow(new[] { Markup.Escape(Classes[t]) }.Concat(Enumerable.Range(0, Classes.Length).Select(p => Confusion[t, p].ToString(CultureInfo.InvariantCulture))).ToArray());
+        AnsiConsole.Write(cm);
+    }
+
+    public Dictionary<string, object> ToJson() => new()
+    {
+        ["examples"] = Count, ["accuracy"] = Accuracy, ["macro_accuracy"] = MacroAccuracy, ["log_loss"] = LogLoss,
+        ["classes"] = Classes,
+        ["per_class"] = Classes.Select((n, c) => new Dictionary<string, object> { ["class"] = n, ["recall"] = Recall(c), ["precision"] = Precision(c) }).ToArray(),
+        ["confusion"] = Enumerable.Range(0, Classes.Length).Select(t => Enumerable.Range(0, Classes.Length).Select(p => Confusion[t, p]).ToArray()).ToArray(),
+    };
+}
+
+/// <summary>`--report DIR`: curves and confusion matrix as SVG, metrics.json, and an index.html that shows them.</summary>
+internal static class ReportWriter
+{
+    public static void Write(string dir, WideNetClassificationTransformer classifier, Metrics? metrics, string command)
+    {
+        Directory.CreateDirectory(dir);
+        var parts = new List<string>();
+        if (classifier.TrainingResult is { } result)
+        {
+            SvgCharts.WriteTrainingCurves(Path.Combine(dir, "curves.svg"), result.History, classifier.ModelDescription);
+            parts.Add("<h2>Training</h2><img src=\"curves.svg\" alt=\"loss and accuracy per epoch\">");
+        }
+        if (metrics is not null)
+        {
+            SvgCharts.WriteConfusionMatrix(Path.Combine(dir, "confusion.svg"), metrics.Confusion, metrics.Classes, "Test set");
+            parts.Add(FormattableString.Invariant($"<h2>Test set</h2><p>accuracy {metrics.Accuracy:F4}, macro accuracy {metrics.MacroAccuracy:F4}, log loss {metrics.LogLoss:F4} on {metrics.Count} examples</p>") +
+                      "<img src=\"confusion.svg\" alt=\"confusion matrix\">");
+        }
+        var json = new Dictionary<string, object?>
+        {
+            ["command"] = command, ["model"] = classifier.ModelDescription, ["parameters"] = classifier.ParameterCount, ["device"] = classifier.Device,
+            ["history"] = classifier.TrainingResult?.History, ["test"] = metrics?.ToJson(),
+        };
+        Atomic(Path.Combine(dir, "metrics.json"), JsonSerializer.Serialize(json, new JsonSerializerOptions { WriteIndented = true }));
+        var html = $"<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>WideNet report</title></head><body><h1>{System.Net.WebUtility.HtmlEncode(classifier.ModelDescription)}</h1>" +
+                   $"<p>{classifier.ParameterCount:N0} parameters, {System.Net.WebUtility.HtmlEncode(command)}</p>{string.Join("", parts)}<p><a href=\"metrics.json\">metrics.json</a></p></body></html>";
+        Atomic(Path.Combine(dir, "index.html"), html);
+        Console.WriteLine($"report written to {Path.Combine(dir, "index.html")}");
+    }
+
+    static void Atomic(string path, string text)
+    {
+        var tmp = path + ".tmp";
+        File.WriteAllText(tmp, text);
+        File.Move(tmp, path, overwrite: true);
+    }
+}
