@@ -62,7 +62,7 @@ internal static class ModelCommands
                         Preset preset, int epochs, int batch, double lr, TrainingDevice device, int seed, string output, string? report)
     {
         var ml = new MLContext(seed);
-        ml.Log += (_, e) => { if (e.Source.StartsWith("WideNet", StringComparison.Ordinal)) AnsiConsole.MarkupLineInterpolated($"[grey]{e.RawMessage}[/]"); };
+        ml.Log += (_, e) => { if (e.Source.StartsWith("WideNet", StringComparison.Ordinal)) Console.WriteLine($"  {e.RawMessage}"); };
         var data = DataSources.Load(dataPath, task, labelColumn, textColumn, imageColumn);
         var view = data.ToDataView(ml);
         var keys = ml.Transforms.Conversion.MapValueToKey("Label").Fit(view);
