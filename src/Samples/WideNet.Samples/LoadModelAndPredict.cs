@@ -10,6 +10,9 @@ public static class LoadModelAndPredict
     public class ImageInput
     {
         public string ImagePath = "";
+        // The saved pipeline starts with MapValueToKey("Label"), which (as in ML.NET) needs the column to exist;
+        // its value is not used for prediction.
+        public string Label = "";
     }
 
     public class ImagePrediction
