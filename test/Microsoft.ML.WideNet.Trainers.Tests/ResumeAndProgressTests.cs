@@ -56,4 +56,20 @@ public class ResumeAndProgressTests
         Assert.Equal(reference, resumed.Transform(data).GetColumnValues("Score"));   // bit-identical
         Directory.Delete(dir, recursive: true);
     }
+
+    [Fact]
+    public void MixupReachesTheTrainingLoop()
+    {
+        var data = Data();
+        float[] Scores(double alpha)
+        {
+            var o = Options(null, null);
+            o.MixupAlpha = alpha;
+            using var model = Ml.MulticlassClassification.Trainers.WideNet(o).Fit(data);
+            return model.Transform(data).GetColumnValues("Score");
+        }
+        var plain = Scores(0);
+        Assert.Equal(plain, Scores(0));
+        Assert.NotEqual(plain, Scores(0.5));
+    }
 }

@@ -55,6 +55,13 @@ public sealed class WideNetImageClassificationTrainer : IEstimator<WideNetImageC
 
         internal override bool IsImageTask => true;
 
+        internal override Training.TrainerOptions ToTrainerOptions(int seed, string? checkpointDirectory)
+        {
+            var t = base.ToTrainerOptions(seed, checkpointDirectory);
+            t.MixupAlpha = MixupAlpha;
+            return t;
+        }
+
         /// <summary>A copy.</summary>
         public Options Clone() => (Options)CloneBase();
 

@@ -147,7 +147,7 @@ public abstract class WideNetTrainerOptionsBase
     }
 
     /// <summary>The training-loop settings these options stand for.</summary>
-    internal TrainerOptions ToTrainerOptions(int seed, string? checkpointDirectory) => new()
+    internal virtual TrainerOptions ToTrainerOptions(int seed, string? checkpointDirectory) => new()
     {
         Epochs = MaxEpochs,
         BatchSize = BatchSize,

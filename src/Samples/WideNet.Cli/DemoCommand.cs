@@ -96,7 +96,7 @@ internal static class DemoCommand
         var options = new WideNetTextClassificationTrainer.Options
         {
             Architecture = arch == ModelArchitecture.WideNet ? ModelArchitecture.WideNet : arch,
-            MaxEpochs = epochs > 0 ? epochs : 4, MaxSequenceLength = 64, VocabularySize = 8000, Seed = 0, LogEverySteps = 100,
+            MaxEpochs = epochs > 0 ? epochs : 4, MaxSequenceLength = 64, VocabularySize = 4000, Dropout = 0.1, Seed = 0, LogEverySteps = 100,
         };
         var pipeline = ml.Transforms.Conversion.MapValueToKey("Label").Append(ml.MulticlassClassification.Trainers.WideNet(options));
         return Finish(ml, pipeline, train, test, output, "fortunes", Row(testTexts[0]), r => r.Label);
