@@ -14,6 +14,8 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPE
 
 # Debian packages the build, the tests and the demo need.
 PACKAGES=(cmake g++ libtorch-dev libopenblas0-pthread libstb-dev dataset-fashion-mnist fortunes python3-torch python3-numpy python3-pil)
+# Only the tests need these: a headless browser renders the training report.
+TEST_PACKAGES=(chromium)
 
 # The numerical oracle runs on Debian's python3-torch: make `python3` mean the system interpreter even where a
 # version manager (pyenv, conda) put another one first on PATH.
@@ -24,7 +26,7 @@ die() { echo "error: $*" >&2; exit 1; }
 setup() {
   command -v dotnet >/dev/null || die "the .NET SDK (10.0) is required: https://learn.microsoft.com/dotnet/core/install/linux-debian"
   local missing=()
-  for p in "${PACKAGES[@]}"; do
+  for p in "${PACKAGES[@]}" "$@"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
   done
   if ((${#missing[@]})); then
@@ -44,6 +46,7 @@ build() {
 }
 
 run_tests() {
+  setup "${TEST_PACKAGES[@]}"
   build
   local results="$ROOT/artifacts/test-results"
   rm -rf "$results"
