@@ -159,4 +159,36 @@ public class MoeTests
         r.Output.sum().backward();
         Assert.True(moe.router.weight.grad!.abs().sum().item<float>() > 0);
     }
+
+    [Fact]
+    public void ExpertChoiceNeverPicksPaddingAndGivesItZeroOutput()
+    {
+        using var scope = NewDisposeScope();
+        using var moe = new ExpertChoiceMoe(8, 16, 4, capacityFactor: 2.0, generator: new Generator(11));
+        var x = randn(new long[] { 3, 10, 8 }, new Generator(12)).requires_grad_();
+        // Row 0: 10 real tokens; row 1: 4; row 2: 2 → 16 real of 30; k = ⌊30·2/4⌋ = 15 ≤ 16, so no padded pick is needed.
+        var lengths = new[] { 10, 4, 2 };
+        var mask = tensor(Enumerable.Range(0, 30).Select(i => i % 10 < lengths[i / 10]).ToArray(), 3, 10);
+        var r = moe.forward(x, mask);
+        var real = mask.reshape(-1).ToArray<bool>();
+        var scores = moe.router.forward(x.reshape(-1, 8)).softmax(-1).masked_fill(mask.reshape(-1, 1).logical_not(), -1.0);
+        var k = moe.TokensPerExpert(30);
+        for (var e = 0; e < 4; e++)
+            Assert.All(scores.select(1, e).topk(k).indices.ToArray<long>(), t => Assert.True(real[t], $"expert {e} picked padded token {t}"));
+        var flat = r.Output.reshape(-1, 8);
+        for (var t = 0; t < 30; t++)
+            if (!real[t]) Assert.True(flat[t].equal(zeros(8)), $"padded token {t} has output");
+        Assert.InRange(r.DroppedFraction.item<float>(), 0, 1);
+        // With more padding than capacity can avoid, padded picks get gate 0: still exactly zero output there.
+        var sparse = tensor(Enumerable.Range(0, 30).Select(i => i % 10 == 0).ToArray(), 3, 10);   // 3 real tokens, k = 15
+        var s2 = moe.forward(x, sparse).Output.reshape(-1, 8);
+        var real2 = sparse.reshape(-1).ToArray<bool>();
+        for (var t = 0; t < 30; t++)
+            if (!real2[t]) Assert.True(s2[t].equal(zeros(8)), $"padded token {t} has output");
+        r.Output.sum().backward();
+        var g = x.grad!.reshape(-1, 8);
+        Assert.True(g.isfinite().all().item<bool>());
+        for (var t = 0; t < 30; t++)
+            if (!real[t]) Assert.True(g[t].equal(zeros(8)), $"padded token {t} receives gradient");
+    }
 }

@@ -116,7 +116,7 @@ public sealed class Brainformer : Module, ITokenEncoder
             var h = norm.forward(x);
             if (attn is not null) return (x + attn.forward(h, mask), null);
             if (ffn is not null) return (x + ffn.forward(h), null);
-            var m = moe!.forward(h);
+            var m = moe!.forward(h, mask);                          // padding never chosen by an expert
             return (x + m.Output, m);
         }
     }
