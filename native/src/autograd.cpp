@@ -62,3 +62,30 @@ WN_API int wn_is_inference_mode() { return c10::InferenceMode::is_enabled() ? 1 
 // Replaces the data (and device/dtype) of a tensor in place while keeping its identity — how Module.to() moves
 // parameters (PyTorch's `param.data = param.data.to(device)`).
 WN_API int wn_set_data(TH t, TH src) { WN_RETURN_STATUS(t->set_data(*src)) }
+
+// ---- profiler (the legacy autograd profiler: every ATen op, forward and backward, as a Chrome trace) ----
+#if __has_include(<torch/csrc/autograd/profiler_legacy.h>)
+#include <torch/csrc/autograd/profiler_legacy.h>
+#include <memory>
+namespace {
+std::unique_ptr<torch::autograd::profiler::RecordProfile> wn_profile;
+}
+// Starts recording every operator call into a Chrome trace written to `path` when wn_profiler_stop is called.
+WN_API int wn_profiler_start(const char* path) {
+  WN_TRY
+    if (wn_profile) throw std::runtime_error("the profiler is already recording");
+    wn_profile = std::make_unique<torch::autograd::profiler::RecordProfile>(std::string(path));
+    return 0;
+  WN_CATCH(-1)
+}
+WN_API int wn_profiler_stop() {
+  WN_TRY
+    if (!wn_profile) throw std::runtime_error("the profiler is not recording");
+    wn_profile.reset();
+    return 0;
+  WN_CATCH(-1)
+}
+#else
+WN_API int wn_profiler_start(const char*) { wn_set_error("this LibTorch has no legacy autograd profiler"); return -1; }
+WN_API int wn_profiler_stop() { wn_set_error("this LibTorch has no legacy autograd profiler"); return -1; }
+#endif

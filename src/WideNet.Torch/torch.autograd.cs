@@ -40,5 +40,20 @@ public static partial class torch
 
         /// <summary>Gradient of one scalar <paramref name="output"/> with respect to <paramref name="inputs"/>.</summary>
         public static Tensor?[] grad(Tensor output, params Tensor[] inputs) => grad(new[] { output }, inputs);
+
+        /// <summary>The autograd profiler (LibTorch's legacy profiler): records every operator, forward and backward.</summary>
+        public static class profiler
+        {
+            /// <summary>Starts recording; <see cref="stop"/> writes a Chrome trace (chrome://tracing) to <paramref name="path"/>.
+            /// One recording at a time.</summary>
+            public static void start(string path)
+            {
+                ArgumentNullException.ThrowIfNull(path);
+                Status(N.wn_profiler_start(path), "autograd.profiler.start");
+            }
+
+            /// <summary>Stops recording and writes the trace.</summary>
+            public static void stop() => Status(N.wn_profiler_stop(), "autograd.profiler.stop");
+        }
     }
 }

@@ -6,7 +6,8 @@ namespace Microsoft.ML.WideNet.Tests;
 
 // Proves the MoE layers' routing invariants: top-k experts never exceed capacity and first choices win slots,
 // dropped tokens get exactly nothing (so they keep their residual), the result equals a naive per-token loop,
-// gradients reach the router through the gates, and expert-choice experts take exactly k tokens each.
+// gradients reach the router through the gates, and expert-choice experts take exactly k tokens each; padded tokens
+// are never routed, by either kind.
 public class MoeTests
 {
     /// <summary>Per token, per chosen expert, if kept: gate·FFN_e(x) — the definition, written as plainly as possible.</summary>
@@ -161,34 +162,58 @@ public class MoeTests
     }
 
     [Fact]
-    public void ExpertChoiceNeverPicksPaddingAndGivesItZeroOutput()
+    public void ExpertChoiceNeverPicksPaddedTokens()
     {
         using var scope = NewDisposeScope();
-        using var moe = new ExpertChoiceMoe(8, 16, 4, capacityFactor: 2.0, generator: new Generator(11));
-        var x = randn(new long[] { 3, 10, 8 }, new Generator(12)).requires_grad_();
-        // Row 0: 10 real tokens; row 1: 4; row 2: 2 → 16 real of 30; k = ⌊30·2/4⌋ = 15 ≤ 16, so no padded pick is needed.
-        var lengths = new[] { 10, 4, 2 };
-        var mask = tensor(Enumerable.Range(0, 30).Select(i => i % 10 < lengths[i / 10]).ToArray(), 3, 10);
+        using var moe = new ExpertChoiceMoe(8, 16, 4, capacityFactor: 2.0, generator: new Generator(15));
+        var x = randn(new long[] { 2, 6, 8 }, new Generator(16)).requires_grad_();
+        var mask = tensor(new[] { true, true, true, false, false, false, true, true, true, true, false, false }, 2, 6);
+        var m = mask.reshape(12).ToArray<bool>();
+        // Without the mask, experts do pick padding (so the masked run below proves something).
+        var unmasked = moe.forward(x).Output.reshape(12, 8);
+        Assert.Contains(Enumerable.Range(0, 12), t => !m[t] && !unmasked[t].equal(zeros(8)));
+
         var r = moe.forward(x, mask);
-        var real = mask.reshape(-1).ToArray<bool>();
-        var scores = moe.router.forward(x.reshape(-1, 8)).softmax(-1).masked_fill(mask.reshape(-1, 1).logical_not(), -1.0);
-        var k = moe.TokensPerExpert(30);
+        var output = r.Output.reshape(12, 8);
+        var k = moe.TokensPerExpert(7);                                 // capacity from the 7 real tokens: ⌊7·2/4⌋ = 3
+        Assert.Equal(3, k);
+        Assert.All(r.TokensPerExpert.ToArray<long>(), n => Assert.Equal(k, n));
+        // Naive check over the real tokens only: expert e takes the top k of its score column among them.
+        var scores = moe.router.forward(x.reshape(12, 8)).softmax(-1);
+        var realIds = Enumerable.Range(0, 12).Where(t => m[t]).Select(t => (long)t).ToArray();
+        var chosen = new HashSet<long>();
         for (var e = 0; e < 4; e++)
-            Assert.All(scores.select(1, e).topk(k).indices.ToArray<long>(), t => Assert.True(real[t], $"expert {e} picked padded token {t}"));
-        var flat = r.Output.reshape(-1, 8);
-        for (var t = 0; t < 30; t++)
-            if (!real[t]) Assert.True(flat[t].equal(zeros(8)), $"padded token {t} has output");
-        Assert.InRange(r.DroppedFraction.item<float>(), 0, 1);
-        // With more padding than capacity can avoid, padded picks get gate 0: still exactly zero output there.
-        var sparse = tensor(Enumerable.Range(0, 30).Select(i => i % 10 == 0).ToArray(), 3, 10);   // 3 real tokens, k = 15
-        var s2 = moe.forward(x, sparse).Output.reshape(-1, 8);
-        var real2 = sparse.reshape(-1).ToArray<bool>();
-        for (var t = 0; t < 30; t++)
-            if (!real2[t]) Assert.True(s2[t].equal(zeros(8)), $"padded token {t} has output");
-        r.Output.sum().backward();
-        var g = x.grad!.reshape(-1, 8);
-        Assert.True(g.isfinite().all().item<bool>());
-        for (var t = 0; t < 30; t++)
-            if (!real[t]) Assert.True(g[t].equal(zeros(8)), $"padded token {t} receives gradient");
+            foreach (var j in scores.select(1, e).index_select(0, tensor(realIds)).topk(k).indices.ToArray<long>()) chosen.Add(realIds[j]);
+        for (var t = 0; t < 12; t++)
+            Assert.Equal(!chosen.Contains(t), output[t].equal(zeros(8)));   // padded tokens: exactly zero
+        Assert.Equal((7 - chosen.Count) / 7.0, r.DroppedFraction.item<float>(), 5);
+        // Padded tokens take no part in the computation: no gradient reaches them.
+        r.Output.pow(2).sum().backward();
+        var grad = x.grad!.reshape(12, 8);
+        for (var t = 0; t < 12; t++)
+            if (!m[t]) Assert.True(grad[t].equal(zeros(8)), $"padded token {t} got a gradient");
+    }
+
+    [Theory]
+    [InlineData(1.0)]
+    [InlineData(2.0)]
+    public void ExpertChoiceRealTokensIgnoreTrailingPadding(double capacityFactor)
+    {
+        using var scope = NewDisposeScope();
+        using var moe = new ExpertChoiceMoe(8, 16, 4, capacityFactor, generator: new Generator(17));
+        var x = randn(new long[] { 2, 5, 8 }, new Generator(18));
+        var mask = tensor(new[] { true, true, true, true, true, true, true, false, false, false }, 2, 5);
+        var reference = moe.forward(x, mask);
+        foreach (var pad in new[] { 1, 4, 11 })
+        {
+            // Padding with large activations (confident router scores) after the real tokens of both rows.
+            var padded = cat(new[] { x, randn(new long[] { 2, pad, 8 }, new Generator((ulong)pad)) * 10 }, 1);
+            var paddedMask = cat(new[] { mask, zeros(new long[] { 2, pad }, ScalarType.Bool) }, 1);
+            var r = moe.forward(padded, paddedMask);
+            Assert.True(reference.Output.allclose(r.Output.narrow(1, 0, 5), 1e-6, 1e-7), $"{pad} padded tokens changed the result");
+            Assert.True(r.Output.narrow(1, 5, pad).equal(zeros(new long[] { 2, pad, 8 })));
+            Assert.Equal(reference.TokensPerExpert.ToArray<long>(), r.TokensPerExpert.ToArray<long>());
+            Assert.Equal(reference.DroppedFraction.item<float>(), r.DroppedFraction.item<float>());
+        }
     }
 }

@@ -8,7 +8,7 @@ using F = WideNet.Torch.torch.nn.functional;
 namespace Microsoft.ML.WideNet.Tests;
 
 // Proves Brainformer builds from its recipe (the paper's blocks as presets, other orderings from a string), that
-// the text encoders share what they claim to share, and that Brainformer-Tiny learns to tell fortunes categories
+// the text encoders share what they claim to share, that Brainformer on text ignores padding, and that Brainformer-Tiny learns to tell fortunes categories
 // apart from raw bytes.
 public class TextAndBrainformerTests
 {
@@ -69,6 +69,28 @@ public class TextAndBrainformerTests
             Assert.True(full.allclose(model.forward(padded, paddedMask).Logits, 1e-4, 1e-5));
         }
         Assert.Throws<ArgumentException>(() => model.forward(randint(0, 50, new long[] { 1, 17 })));
+    }
+
+    [Fact]
+    public void BrainformerTextIgnoresPadding()
+    {
+        var cfg = BrainformerConfig.Preset(Preset.Tiny) with { Dim = 32, Heads = 2, HeadDim = 16, FfnHidden = 48, ExpertHidden = 40, NumExperts = 4, VocabSize = 50, MaxLength = 24, NumClasses = 3, Dropout = 0 };
+        using var model = new Brainformer(cfg);
+        model.eval();
+        using var scope = NewDisposeScope();
+        var ids = randint(1, 50, new long[] { 2, 8 }, new Generator(3));
+        var mask = tensor(new[] { true, true, true, true, true, true, true, true, true, true, true, true, true, false, false, false }, 2, 8);
+        var reference = model.forward(ids, mask);
+        foreach (var pad in new[] { 2, 16 })
+        {
+            // Padding (any ids) after the real tokens: masked out of attention and of expert choice, with the capacity
+            // of every expert still computed from the 13 real tokens.
+            var padded = cat(new[] { ids, randint(1, 50, new long[] { 2, pad }, new Generator((ulong)pad)) }, 1);
+            var paddedMask = cat(new[] { mask, zeros(new long[] { 2, pad }, ScalarType.Bool) }, 1);
+            var output = model.forward(padded, paddedMask);
+            Assert.True(reference.Logits.allclose(output.Logits, 1e-4, 1e-5), $"{pad} padded tokens changed the logits");
+            Assert.Equal(reference.Routing!.TokensPerExpert.ToArray<long>(), output.Routing!.TokensPerExpert.ToArray<long>());
+        }
     }
 
     static List<(string text, int label)> Fortunes(string category, int label)

@@ -1,4 +1,5 @@
-"""Independent PyTorch implementation of the project's vision models (WideNet, ViT, ViT-MoE).
+"""Independent PyTorch implementation of the project's models: vision (WideNet, ViT, ViT-MoE, Brainformer) and text
+(WideNet text, BERT-like, ALBERT-like encoders with a factorised embedding; Brainformer on token ids).
 
 Written from shared/MODELS.md, not translated from the C# code: it is the numerical oracle of the tests (same
 weights in, same outputs out) and the speed peer of the bench. State-dict names match the .NET models.
@@ -10,6 +11,13 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 
+def masked_softmax(scores, mask):
+    """Softmax over keys of [B, H, T, T] scores, keys where mask [B, T] is false excluded."""
+    if mask is not None:
+        scores = scores.masked_fill(~mask[:, None, None, :], float("-inf"))
+    return scores.softmax(-1)
+
+
 class Attention(nn.Module):
     def __init__(self, dim, heads):
         super().__init__()
@@ -17,10 +25,10 @@ class Attention(nn.Module):
         self.qkv = nn.Linear(dim, 3 * dim)
         self.proj = nn.Linear(dim, dim)
 
-    def forward(self, x):
+    def forward(self, x, mask=None):  # mask [B, T] bool, true at real tokens: padded keys get no attention
         b, t, d = x.shape
         q, k, v = self.qkv(x).reshape(b, t, 3, self.heads, d // self.heads).permute(2, 0, 3, 1, 4)
-        att = (q @ k.transpose(-2, -1) / math.sqrt(q.shape[-1])).softmax(-1)
+        att = masked_softmax(q @ k.transpose(-2, -1) / math.sqrt(q.shape[-1]), mask)
         return self.proj((att @ v).transpose(1, 2).reshape(b, t, d))
 
 
@@ -57,23 +65,25 @@ class TopKMoE(nn.Module):
         self.router = nn.Linear(dim, e, bias=False)
         self.experts = Experts(e, dim, hidden)
 
-    def forward(self, x):
+    def forward(self, x, mask=None):  # mask [...] bool, true at real tokens: padding is not routed at all
         shape = x.shape
         x = x.reshape(-1, shape[-1])
         s, d = x.shape
+        real = torch.ones(s, dtype=torch.bool) if mask is None else mask.reshape(-1)
+        n_real = max(int(real.sum()), 1)
         cf = self.cf if self.training else self.ecf
-        cap = max(1, math.ceil(cf * self.k * s / self.e))
+        cap = max(1, math.ceil(cf * self.k * s / self.e))  # from the padded group size: a static shape
         logits = self.router(x).float()
         if self.training:
             logits = logits + torch.randn_like(logits) / self.e
         probs = logits.softmax(-1)
         gates, choice = probs.topk(self.k, -1)
-        f = F.one_hot(choice, self.e).float().sum((0, 1)) / (s * self.k)
-        aux = self.e * (f * probs.mean(0)).sum()
+        f = F.one_hot(choice[real], self.e).float().sum((0, 1)) / (n_real * self.k)
+        aux = self.e * (f * probs[real].sum(0) / n_real).sum()
         if not self.loop:
-            rank_major = F.one_hot(choice.t().reshape(-1), self.e)            # [k*S, E], first choices first
+            rank_major = F.one_hot(choice.t().reshape(-1), self.e) * real.repeat(self.k)[:, None]  # [k*S, E], first choices first
             pos = ((rank_major.cumsum(0) - 1) * rank_major).sum(-1).reshape(self.k, s).t()  # [S, k]
-            t_idx, r_idx = (pos < cap).nonzero(as_tuple=True)
+            t_idx, r_idx = ((pos < cap) & real[:, None]).nonzero(as_tuple=True)
             ex, p = choice[t_idx, r_idx], pos[t_idx, r_idx]
             buf = x.new_zeros(self.e, cap, d)
             buf[ex, p] = x[t_idx]
@@ -85,6 +95,8 @@ class TopKMoE(nn.Module):
         slots = []  # (token, expert, slot, gate)
         for r in range(self.k):
             for t in range(s):
+                if not real[t]:
+                    continue
                 ex = int(choice[t, r])
                 if fill[ex] < cap:
                     slots.append((t, ex, fill[ex], r))
@@ -169,10 +181,10 @@ class BiasFreeAttention(nn.Module):
         self.qkv = nn.Linear(dim, 3 * heads * head_dim, bias=False)
         self.proj = nn.Linear(heads * head_dim, dim, bias=False)
 
-    def forward(self, x):
+    def forward(self, x, mask=None):
         b, t, _ = x.shape
         q, k, v = self.qkv(x).reshape(b, t, 3, self.heads, self.head_dim).permute(2, 0, 3, 1, 4)
-        att = (q @ k.transpose(-2, -1) / math.sqrt(self.head_dim)).softmax(-1)
+        att = masked_softmax(q @ k.transpose(-2, -1) / math.sqrt(self.head_dim), mask)
         return self.proj((att @ v).transpose(1, 2).reshape(b, t, -1))
 
 
@@ -196,7 +208,8 @@ class GatedExperts(nn.Module):
 
 
 class ExpertChoiceMoE(nn.Module):
-    """Each expert takes its top floor(n*c/E) tokens of the group; written as a loop over experts."""
+    """Each expert takes its top floor(n*c/E) tokens of the group; written as a loop over experts. With a mask, only
+    real tokens are candidates and n counts only them."""
 
     def __init__(self, dim, hidden, e, capacity):
         super().__init__()
@@ -204,27 +217,36 @@ class ExpertChoiceMoE(nn.Module):
         self.router = nn.Linear(dim, e, bias=False)
         self.experts = GatedExperts(e, dim, hidden)
 
-    def forward(self, x):
+    def forward(self, x, mask=None):
         shape = x.shape
         x = x.reshape(-1, shape[-1])
-        n = x.shape[0]
+        real = torch.arange(x.shape[0]) if mask is None else mask.reshape(-1).nonzero().squeeze(1)  # candidates
+        n = len(real)
         k = min(max(int(math.floor(n * self.c / self.e)), 1), n)
         scores = self.router(x).float().softmax(-1)
         out = torch.zeros_like(x)
         ex = self.experts
         for e in range(self.e):
-            g, idx = scores[:, e].topk(k)
+            g, j = scores[real, e].topk(k)
+            idx = real[j]
             h = F.gelu(x[idx] @ ex.w1[e]) * (x[idx] @ ex.w_up[e])
             out = out.index_add(0, idx, (h @ ex.w2[e]) * g.unsqueeze(1))
         return out.reshape(shape)
 
 
 class Brainformer(nn.Module):
+    """Images, or token ids when vocab > 0 (unfactorised TextEmbedding, first-token pooling, mask to attention and
+    expert choice)."""
+
     def __init__(self, recipe, repeats, image, patch, channels, classes, dim, heads, head_dim, ffn_hidden,
-                 expert_hidden, experts, capacity):
+                 expert_hidden, experts, capacity, vocab=0, max_len=128):
         super().__init__()
-        self.patch_embed = nn.Conv2d(channels, dim, patch, patch)
-        self.pos_embed = nn.Parameter(torch.randn(1, (image // patch) ** 2, dim) * 0.02)
+        self.text = vocab > 0
+        if self.text:
+            self.embed = TextEmbedding(vocab, max_len, dim, dim)
+        else:
+            self.patch_embed = nn.Conv2d(channels, dim, patch, patch)
+            self.pos_embed = nn.Parameter(torch.randn(1, (image // patch) ** 2, dim) * 0.02)
         layers = []
         for kind in recipe.replace(" ", "").upper() * repeats:
             layer = {"norm": RMSNorm(dim)}
@@ -239,11 +261,76 @@ class Brainformer(nn.Module):
         self.norm = RMSNorm(dim)
         self.head = nn.Linear(dim, classes, bias=False)
 
-    def forward(self, images):
-        x = self.patch_embed(images).flatten(2).transpose(1, 2) + self.pos_embed
+    def forward(self, inputs, mask=None):
+        x = self.embed(inputs) if self.text else self.patch_embed(inputs).flatten(2).transpose(1, 2) + self.pos_embed
         for layer in self.layers:
             h = layer["norm"](x)
-            for kind in ("attn", "ffn", "moe"):
-                if kind in layer:
-                    x = x + layer[kind](h)
-        return self.head(self.norm(x).mean(1))
+            if "attn" in layer:
+                x = x + layer["attn"](h, mask)
+            elif "ffn" in layer:
+                x = x + layer["ffn"](h)
+            else:
+                x = x + layer["moe"](h, mask)
+        x = self.norm(x)
+        return self.head(x[:, 0] if self.text else x.mean(1))
+
+
+# ---- text encoders -----------------------------------------------------------------------------------------------
+
+class TextEmbedding(nn.Module):
+    """ALBERT's factorised embedding: token + position tables of size e, LayerNorm (eps 1e-12), projection e -> d
+    (none when e == d)."""
+
+    def __init__(self, vocab, max_len, e, d):
+        super().__init__()
+        self.tokens = nn.Parameter(torch.randn(vocab, e) * 0.02)
+        self.positions = nn.Parameter(torch.randn(max_len, e) * 0.02)
+        self.norm = nn.LayerNorm(e, eps=1e-12)
+        self.proj = nn.Linear(e, d) if e != d else None
+
+    def forward(self, ids):  # [B, L] -> [B, L, d]
+        x = self.norm(self.tokens[ids] + self.positions[: ids.shape[1]])
+        return x if self.proj is None else self.proj(x)
+
+
+class TextEncoder(nn.Module):
+    """Pre-LN encoder over token ids, [CLS] = first token through a tanh pooler. sharing: "widenet" (one attention and
+    one top-k MoE for all blocks, own LayerNorms), "albert" (one attention and one dense FFN, own LayerNorms) or
+    "none" (BERT-like: every block its own attention and FFN)."""
+
+    def __init__(self, vocab, max_len, emb, classes, dim, heads, depth, hidden, sharing="widenet", experts=4, topk=2,
+                 capacity=1.2, eval_capacity=2.0, aux_weight=0.01):
+        super().__init__()
+        self.sharing, self.aux_weight = sharing, aux_weight
+        self.embed = TextEmbedding(vocab, max_len, emb, dim)
+        if sharing != "none":
+            self.attn = Attention(dim, heads)
+        if sharing == "widenet":
+            self.moe = TopKMoE(dim, hidden, experts, topk, capacity, eval_capacity, loop=True)
+        if sharing == "albert":
+            self.ffn = FFN(dim, hidden)
+        blocks = []
+        for _ in range(depth):
+            blk = dict(ln_att=nn.LayerNorm(dim, eps=1e-6), ln_ffn=nn.LayerNorm(dim, eps=1e-6))
+            if sharing == "none":
+                blk.update(attn=Attention(dim, heads), ffn=FFN(dim, hidden))
+            blocks.append(nn.ModuleDict(blk))
+        self.blocks = nn.ModuleList(blocks)
+        self.norm = nn.LayerNorm(dim, eps=1e-6)
+        self.pooler = nn.Linear(dim, dim)
+        self.head = nn.Linear(dim, classes)
+
+    def forward(self, ids, mask=None):
+        x = self.embed(ids)
+        aux = x.new_zeros(())
+        for b in self.blocks:
+            attn = b["attn"] if self.sharing == "none" else self.attn
+            x = x + attn(b["ln_att"](x), mask)
+            h = b["ln_ffn"](x)
+            if self.sharing == "widenet":
+                m, a = self.moe(h, mask)
+                x, aux = x + m, aux + a
+            else:
+                x = x + (b["ffn"] if self.sharing == "none" else self.ffn)(h)
+        logits = self.head(torch.tanh(self.pooler(self.norm(x)[:, 0])))
+        return logits, aux * self.aux_weight

@@ -9,9 +9,11 @@ namespace Microsoft.ML.WideNet.Moe;
 /// the whole batch passed to <see cref="forward"/> — and the output Σ_experts G·FFN_e(x) is scattered back. Tokens no
 /// expert picks get zero here and keep their residual. Every expert processes exactly k tokens; there is no
 /// balance loss. Because routing looks at the whole group, a token's output can depend on the other tokens of the
-/// batch (and evaluation results on the batch size). With a token mask (text padding), padded tokens rank below every
-/// real token in each expert's choice, get gate 0 when an expert still has to take one (k counts every position of the
-/// group, so the shapes stay static and nothing synchronises with the host), and output exactly zero.
+/// batch (and evaluation results on the batch size).
+/// A token mask keeps padding out: padded tokens score −∞, so no expert picks them, and n counts only real tokens
+/// *(choice: capacity follows the real tokens rather than the padded length, so real tokens are routed exactly as
+/// if the padding were absent)*. That k lives on the device: the buffer is sized for the unpadded k of the whole
+/// group and ranks from the real k on are dropped, with no read back to the host.
 /// </summary>
 public sealed class ExpertChoiceMoe : Module
 {
@@ -31,11 +33,12 @@ public sealed class ExpertChoiceMoe : Module
         experts = RegisterModule("experts", new Experts(numExperts, dim, hidden, gatedExperts, generator));
     }
 
-    /// <summary>Tokens each expert takes from a group of <paramref name="tokens"/>.</summary>
-    public long TokensPerExpert(long tokens) => Math.Clamp((long)Math.Floor(tokens * CapacityFactor / experts.Count), 1, tokens);
+    /// <summary>Tokens each expert takes from a group of <paramref name="tokens"/> real tokens: ⌊n·c/E⌋ within [1, n].</summary>
+    public long TokensPerExpert(long tokens) => Math.Min(Math.Max((long)Math.Floor(tokens * CapacityFactor / experts.Count), 1), tokens);
 
     /// <summary>[..., d] → <see cref="MoeOutput"/> with output [..., d]. <paramref name="tokenMask"/> (shape [...],
-    /// bool, true at real tokens) keeps padding out of the experts' choices.</summary>
+    /// bool, true at real tokens): padded tokens are never picked, take no capacity, count in no statistic and get a
+    /// zero output.</summary>
     public MoeOutput forward(Tensor input, Tensor? tokenMask = null)
     {
         using var scope = torch.NewDisposeScope();
@@ -44,24 +47,29 @@ public sealed class ExpertChoiceMoe : Module
         var x = input.reshape(-1, d);                                   // [n, d]
         var n = x.size(0);
         var e = experts.Count;
-        var k = TokensPerExpert(n);
+        var k = TokensPerExpert(n);                                     // buffer slots per expert (no padding)
+        var real = tokenMask?.reshape(n);                               // [n] bool
+        var realCount = real?.sum(ScalarType.Float64) ?? torch.scalar_tensor(n, ScalarType.Float64, x.device); // 0-d
 
-        var scores = router.forward(x).to(ScalarType.Float32).softmax(-1); // [n, E], in [0, 1]
-        var real = tokenMask?.reshape(-1, 1);                               // [n, 1] bool
-        if (real is not null) scores = scores.masked_fill(real.logical_not(), -1.0);   // padding ranks last
-        var (gates, tokens) = scores.transpose(0, 1).topk(k, -1);          // [E, k] each: expert e's chosen tokens
-        if (real is not null) gates = gates.clamp_min(0);                   // a padded pick contributes nothing
-        var flatTokens = tokens.reshape(-1);                                // [E·k]
-        var buffer = x.index_select(0, flatTokens).reshape(e, k, d);        // [E, k, d]
-        var y = experts.forward(buffer) * gates.unsqueeze(2).to(x.dtype);   // [E, k, d]
-        var output = torch.zeros(new long[] { n, d }, y.dtype, x.device).index_add(0, flatTokens, y.reshape(e * k, d));
-        if (real is not null) output = output.masked_fill(real.logical_not(), 0.0);   // exactly zero at padding
+        var scores = router.forward(x).to(ScalarType.Float32).softmax(-1); // [n, E]
+        if (real is not null) scores = scores.masked_fill(real.logical_not().unsqueeze(1), double.NegativeInfinity);
+        var (gates, tokens) = scores.transpose(0, 1).topk(k, -1);          // [E, k] each: best first, padding last
+        // Real capacity ⌊n_real·c/E⌋ in [1, n_real], on the device (same double arithmetic as TokensPerExpert).
+        var kReal = realCount.mul(CapacityFactor).div(e).floor().clamp_min(1).minimum(realCount); // 0-d
+        var keep = torch.arange(k, x.device).to(ScalarType.Float64).lt(kReal).unsqueeze(0).expand(e, k); // [E, k]
+        var flatTokens = torch.where(keep, tokens, torch.full(new long[] { 1 }, n, ScalarType.Int64, x.device)).reshape(-1); // [E·k], n = zero row
+        var padded = torch.cat(new[] { x, torch.zeros(new long[] { 1, d }, x.dtype, x.device) });  // [n + 1, d]
+        var buffer = padded.index_select(0, flatTokens).reshape(e, k, d);   // [E, k, d]
+        var g = torch.where(keep, gates, torch.zeros(new long[] { 1 }, gates.dtype, x.device));     // [E, k], −∞ never used
+        var y = experts.forward(buffer) * g.unsqueeze(2).to(x.dtype);       // [E, k, d]
+        var output = torch.zeros(new long[] { n + 1, d }, y.dtype, x.device).index_add(0, flatTokens, y.reshape(e * k, d)).narrow(0, 0, n);
 
-        var perExpert = torch.full(new long[] { e }, k, ScalarType.Int64, x.device);
-        var covered = torch.zeros(new long[] { n }, ScalarType.Float32, x.device).index_add(0, flatTokens, torch.ones(new long[] { e * k }, ScalarType.Float32, x.device));
-        var unroutedMask = covered.eq(0).to(ScalarType.Float32);            // [n], 1 where no expert picked the token
-        var unrouted = real is null ? unroutedMask.mean()                   // fraction of (real) tokens no expert picked
-            : (unroutedMask * real.reshape(-1).to(ScalarType.Float32)).sum() / real.to(ScalarType.Float32).sum().clamp_min(1);
+        var perExpert = keep.sum(1, dtype: ScalarType.Int64);               // [E]
+        var covered = torch.zeros(new long[] { n + 1 }, ScalarType.Float32, x.device)
+                           .index_add(0, flatTokens, keep.reshape(-1).to(ScalarType.Float32)).narrow(0, 0, n); // [n]
+        var missed = covered.eq(0);
+        if (real is not null) missed = missed.logical_and(real);
+        var unrouted = (missed.sum(ScalarType.Float64) / realCount.clamp_min(1)).to(ScalarType.Float32); // real tokens no expert picked
         return new MoeOutput(output.reshape(shape).MoveToOuterScope(), null, perExpert.MoveToOuterScope(), unrouted.MoveToOuterScope());
     }
 }

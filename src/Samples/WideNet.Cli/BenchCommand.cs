@@ -33,8 +33,9 @@ internal static class BenchCommand
         var threads = Int("--threads", 0, "intra-op threads (0 = processor count)");
         var device = new Option<string>("--device") { Description = "cpu | cuda | cuda:N", DefaultValueFactory = _ => "cpu" };
         var bf16 = new Option<bool>("--bf16") { Description = "bfloat16 autocast (CUDA)" };
+        var profile = new Option<string?>("--profile") { Description = "write a Chrome trace of the operators of the timed steps to this file (autograd profiler; slows the steps)" };
         var cmd = new Command("bench", "time training steps; prints one JSON line")
-            { arch, imageSize, patch, channels, classes, dim, heads, depth, hidden, experts, topk, capacity, batch, steps, warmup, threads, device, bf16 };
+            { arch, imageSize, patch, channels, classes, dim, heads, depth, hidden, experts, topk, capacity, batch, steps, warmup, threads, device, bf16, profile };
         cmd.SetAction(r =>
         {
             var a = r.GetValue(arch)!.ToLowerInvariant() switch
@@ -49,12 +50,12 @@ internal static class BenchCommand
                 NumExperts = r.GetValue(experts), TopK = r.GetValue(topk), CapacityFactor = r.GetValue(capacity), Dropout = 0,
             };
             return Run(a, r.GetValue(arch)!, cfg, r.GetValue(batch), r.GetValue(steps), r.GetValue(warmup), r.GetValue(threads),
-                       Device.Parse(r.GetValue(device)!), r.GetValue(bf16));
+                       Device.Parse(r.GetValue(device)!), r.GetValue(bf16), r.GetValue(profile));
         });
         return cmd;
     }
 
-    static int Run(Architecture arch, string archName, VisionConfig cfg, int batch, int steps, int warmup, int threads, Device device, bool bf16)
+    static int Run(Architecture arch, string archName, VisionConfig cfg, int batch, int steps, int warmup, int threads, Device device, bool bf16, string? profile)
     {
         if (threads > 0) torch.set_num_threads(threads);
         torch.manual_seed(0);
@@ -66,6 +67,7 @@ internal static class BenchCommand
         var times = new List<double>();
         for (var step = 0; step < warmup + steps; step++)
         {
+            if (step == warmup && profile is not null) torch.autograd.profiler.start(profile);
             var sw = Stopwatch.StartNew();
             using (var scope = torch.NewDisposeScope())
             {
@@ -79,6 +81,7 @@ internal static class BenchCommand
             }
             if (step >= warmup) times.Add(sw.Elapsed.TotalMilliseconds);
         }
+        if (profile is not null) torch.autograd.profiler.stop();
         times.Sort();
         var median = times.Count % 2 == 1 ? times[times.Count / 2] : (times[times.Count / 2 - 1] + times[times.Count / 2]) / 2;
         var (total, active) = VisionPresets.CountParameters(model);

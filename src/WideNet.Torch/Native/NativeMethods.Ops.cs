@@ -151,6 +151,8 @@ internal static partial class NativeMethods
     [DllImport(Lib)] internal static extern int wn_backward(TensorHandle t, TensorHandle grad, int retainGraph);
     [DllImport(Lib)] internal static extern int wn_autograd_grad(IntPtr[] outputs, int nOut, IntPtr[] inputs, int nIn, IntPtr[] result);
     [DllImport(Lib)] internal static extern int wn_autograd_grad_ex(IntPtr[] outputs, int nOut, IntPtr[]? gradOutputs, IntPtr[] inputs, int nIn, int retainGraph, int createGraph, int allowUnused, IntPtr[] result);
+    [DllImport(Lib)] internal static extern int wn_profiler_start([MarshalAs(UnmanagedType.LPUTF8Str)] string path);
+    [DllImport(Lib)] internal static extern int wn_profiler_stop();
     [DllImport(Lib)] internal static extern int wn_is_grad_enabled();
     [DllImport(Lib)] internal static extern void wn_set_grad_enabled(int enabled);
     [DllImport(Lib)] internal static extern IntPtr wn_inference_mode_enter();
