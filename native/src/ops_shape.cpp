@@ -33,6 +33,10 @@ WN_API int wn_split_sizes(TH a, const int64_t* sizes, int n, int64_t dim, TH* ou
 WN_API int wn_chunk(TH a, int64_t chunks, int64_t dim, TH* out, int capacity) {
   WN_TRY return wn_out_list(a->chunk(chunks, dim), out, capacity); WN_CATCH(-1)
 }
+// The slices along `dim`, that dimension removed (one backward node for all of them, unlike select per slice).
+WN_API int wn_unbind(TH a, int64_t dim, TH* out, int capacity) {
+  WN_TRY return wn_out_list(a->unbind(dim), out, capacity); WN_CATCH(-1)
+}
 
 // ---- indexing, gather and scatter ------------------------------------------------------------------------
 WN_API TH wn_index_select(TH a, int64_t dim, TH idx) { WN_RETURN_TENSOR(at::index_select(*a, dim, *idx)) }

@@ -63,6 +63,16 @@ public sealed partial class Tensor
         return buffer.Take(count).Select(h => new Tensor(h)).ToArray();
     }
 
+    /// <summary>The slices along <paramref name="dim"/>, that dimension removed (torch.unbind): like select for every
+    /// index, with a single backward node.</summary>
+    public Tensor[] unbind(long dim = 0)
+    {
+        var size = this.size((int)dim);
+        var buffer = new IntPtr[size];
+        var count = Status(N.wn_unbind(Handle, dim, buffer, buffer.Length), "unbind", this);
+        return buffer.Take(count).Select(h => new Tensor(h)).ToArray();
+    }
+
     /// <summary>Rows (entries along <paramref name="dim"/>) picked by an int64 index vector.</summary>
     public Tensor index_select(long dim, Tensor index) => Result(N.wn_index_select(Handle, dim, index.Handle), "index_select", this, index);
     /// <summary>out[i][j] = this[i][index[i][j]] for dim 1 (torch.gather).</summary>

@@ -80,6 +80,7 @@ public class GradcheckTests
         ["views"] = (a => a[0].reshape(3, 4).permute(1, 0).transpose(0, 1).flatten().view(2, 6).unsqueeze(0).squeeze(0) * a[1].expand(2, 6),
                      () => new[] { R(2, 3, 2), R(1, 6) }),
         ["cat_stack"] = (a => cat(new[] { a[0], a[1] }, 1) * stack(new[] { a[0], a[1] }, 1).flatten(1), () => new[] { R(2, 2), R(2, 2) }),
+        ["unbind"] = (a => a[0].unbind(1)[0] * a[0].unbind(1)[2] + a[0].unbind(0)[1].unsqueeze(1), () => new[] { R(2, 3) }),
         ["split_chunk"] = (a => a[0].split(2, 1)[1] * a[0].chunk(2, 1)[0] + a[0].split(new long[] { 1, 3 }, 1)[0], () => new[] { R(2, 4) }),
         ["narrow_slice"] = (a => a[0].narrow(1, 1, 2) * a[0].slice(1, 0, 4, 2) + a[0][1].narrow(0, 1, 2), () => new[] { R(2, 4) }),
         ["index_select_gather"] = (a => a[0].index_select(0, L(2, 0, 2)).sum(0) + a[0].gather(1, L(0, 3, 1, 1, 2, 0).reshape(3, 2)).sum(1).sum(), () => new[] { R(3, 4) }),

@@ -103,8 +103,8 @@ public class OpsOracleTests
         // ---- joins and splits ----
         new("cat_stack", "x,y,row", "out = [torch.cat([x, y], 0), torch.cat([x, y], 1), torch.cat([x, y], -1), torch.stack([x, y], 0), torch.stack([x, y], 2), torch.stack([row, row])]",
             () => new[] { cat(new[] { I("x"), I("y") }, 0), cat(new[] { I("x"), I("y") }, 1), cat(new[] { I("x"), I("y") }, -1), stack(new[] { I("x"), I("y") }, 0), stack(new[] { I("x"), I("y") }, 2), stack(new[] { I("row"), I("row") }) }),
-        new("split_chunk", "t", "out = [t.split(3, 2), t.split([1, 3], 2), t.chunk(3, 1), t.chunk(2, 2), t.split(1, 0)]",
-            () => new[] { I("t").split(3, 2), I("t").split(new long[] { 1, 3 }, 2), I("t").chunk(3, 1), I("t").chunk(2, 2), I("t").split(1, 0) }.SelectMany(a => a).ToArray()),
+        new("split_chunk", "t", "out = [t.split(3, 2), t.split([1, 3], 2), t.chunk(3, 1), t.chunk(2, 2), t.split(1, 0), t.unbind(1), t.unbind(-1)]",
+            () => new[] { I("t").split(3, 2), I("t").split(new long[] { 1, 3 }, 2), I("t").chunk(3, 1), I("t").chunk(2, 2), I("t").split(1, 0), I("t").unbind(1), I("t").unbind(-1) }.SelectMany(a => a).ToArray()),
         new("narrow_slice", "t", "out = [t.narrow(2, 1, 2), t[:, 1:3], t[..., ::2], t[:, -2:], t[1], t.select(2, 3), t[:, :, 1:], t.narrow(0, 1, 1)]",
             () => new[] { I("t").narrow(2, 1, 2), I("t").slice(1, 1, 3), I("t").slice(2, 0, 4, 2), I("t").slice(1, -2, 3), I("t")[1], I("t").select(2, 3), I("t").slice(2, 1, long.MaxValue), I("t").narrow(0, 1, 1) }),
         // ---- indexing, gather, scatter ----

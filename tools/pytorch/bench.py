@@ -11,8 +11,19 @@ import statistics
 import sys
 import time
 
-import torch
-import torch.nn.functional as F
+# --host-defaults: the process settings the .NET binding applies before LibTorch loads (src/WideNet.Torch/HostDefaults.cs),
+# for a like-for-like comparison. They must be in the environment when the process starts (glibc reads its tunables
+# then; libgomp and OpenBLAS when torch is imported), so the script re-executes itself with them.
+HOST_DEFAULTS = {"OMP_WAIT_POLICY": "PASSIVE", "OPENBLAS_THREAD_TIMEOUT": "4",
+                 "GLIBC_TUNABLES": "glibc.malloc.mmap_threshold=33554432:glibc.malloc.trim_threshold=1073741824"}
+if "--host-defaults" in sys.argv and os.environ.get("WN_BENCH_REEXEC") != "1":
+    env = dict(os.environ, WN_BENCH_REEXEC="1")
+    for k, v in HOST_DEFAULTS.items():
+        env.setdefault(k, v)
+    os.execve(sys.executable, [sys.executable] + sys.argv, env)
+
+import torch  # noqa: E402
+import torch.nn.functional as F  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from models import WideNet  # noqa: E402
@@ -28,6 +39,8 @@ def main():
     p.add_argument("--capacity", type=float, default=1.2)
     p.add_argument("--device", default="cpu")
     p.add_argument("--compile", action="store_true")
+    p.add_argument("--host-defaults", action="store_true", help="apply the .NET binding's process settings (see top)")
+    p.add_argument("--profile", help="write a Chrome trace of the operators of the timed steps to this file")
     a = p.parse_args()
     if a.threads:
         torch.set_num_threads(a.threads)
@@ -40,7 +53,11 @@ def main():
     x = torch.randn(a.batch_size, a.channels, a.image_size, a.image_size, device=dev)
     y = torch.randint(0, a.classes, (a.batch_size,), device=dev)
     times = []
+    prof = None
     for step in range(a.warmup + a.steps):
+        if step == a.warmup and a.profile:
+            prof = torch.autograd.profiler.profile()
+            prof.__enter__()
         t0 = time.perf_counter()
         logits, aux = fwd(x)
         loss = F.cross_entropy(logits, y) + aux
@@ -51,6 +68,9 @@ def main():
             torch.cuda.synchronize()
         if step >= a.warmup:
             times.append((time.perf_counter() - t0) * 1000)
+    if prof is not None:
+        prof.__exit__(None, None, None)
+        prof.export_chrome_trace(a.profile)
     med = statistics.median(times)
     print(json.dumps({
         "runtime": "pytorch" + ("-compile" if a.compile else "-eager"), "torch": torch.__version__, "arch": a.arch,
@@ -58,6 +78,7 @@ def main():
         "params": sum(p.numel() for p in model.parameters()), "step_ms_median": round(med, 2),
         "images_per_s": round(a.batch_size * 1000 / med, 1),
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        "host_defaults": " ".join(f"{k}={os.environ[k]}" for k in sorted(HOST_DEFAULTS) if k in os.environ),
     }))
 
 

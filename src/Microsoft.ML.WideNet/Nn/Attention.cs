@@ -31,7 +31,8 @@ public sealed class MultiHeadSelfAttention : Module
         using var scope = torch.NewDisposeScope();
         var (b, t) = (x.size(0), x.size(1));
         var qkvs = qkv.forward(x).reshape(b, t, 3, _heads, -1).permute(2, 0, 3, 1, 4); // [3, B, H, T, hd]
-        var (q, k, v) = (qkvs[0], qkvs[1], qkvs[2]);
+        var parts = qkvs.unbind(0);
+        var (q, k, v) = (parts[0], parts[1], parts[2]);
         var mask = keyMask?.reshape(b, 1, 1, t);                                          // broadcast over heads and queries
         var y = F.scaled_dot_product_attention(q, k, v, mask, _dropout, training: training); // [B, H, T, hd]
         y = y.transpose(1, 2).reshape(b, t, -1);                                          // [B, T, H·hd]

@@ -92,6 +92,7 @@ internal static class BenchCommand
             ["step_ms_median"] = Math.Round(median, 2), ["images_per_s"] = Math.Round(batch * 1000 / median, 1),
             ["peak_rss_mb"] = Math.Round(PeakRssMb(), 1),
             ["peak_gpu_mb"] = device.IsCuda ? Math.Round(torch.cuda.max_memory_allocated(Math.Max(0, device.Index)) / 1048576.0, 1) : 0,
+            ["host_defaults"] = string.Join(" ", HostDefaults.Applied.OrderBy(kv => kv.Key).Select(kv => $"{kv.Key}={kv.Value}")),
         }));
         return 0;
     }

@@ -115,6 +115,7 @@ internal static partial class NativeMethods
     [DllImport(Lib)] internal static extern int wn_split(TensorHandle a, long size, long dim, IntPtr[] output, int capacity);
     [DllImport(Lib)] internal static extern unsafe int wn_split_sizes(TensorHandle a, long* sizes, int n, long dim, IntPtr[] output, int capacity);
     [DllImport(Lib)] internal static extern int wn_chunk(TensorHandle a, long chunks, long dim, IntPtr[] output, int capacity);
+    [DllImport(Lib)] internal static extern int wn_unbind(TensorHandle a, long dim, IntPtr[] output, int capacity);
     [DllImport(Lib)] internal static extern IntPtr wn_index_select(TensorHandle a, long dim, TensorHandle index);
     [DllImport(Lib)] internal static extern IntPtr wn_gather(TensorHandle a, long dim, TensorHandle index);
     [DllImport(Lib)] internal static extern IntPtr wn_scatter(TensorHandle a, long dim, TensorHandle index, TensorHandle src);

@@ -19,6 +19,7 @@ internal static partial class NativeMethods
     static IntPtr Resolve(string name, Assembly assembly, DllImportSearchPath? path)
     {
         if (name != Lib) return IntPtr.Zero;
+        HostDefaults.Apply();   // before LibTorch, libgomp and OpenBLAS are loaded: they read their settings then
         var explicitPath = Environment.GetEnvironmentVariable(LibraryPathVariable);
         if (!string.IsNullOrEmpty(explicitPath))
         {
