@@ -75,7 +75,7 @@ public class DataOperationsTests
         Assert.True(rows[0].IsSet);
         Assert.Equal(1u, rows[0].Key); // text keys are 0-based, stored 1-based
         Assert.Equal(7, rows[0].Count);
-        Assert.True(float.IsNaN(rows[1].Number)); // empty is NaN for floats
+        Assert.Equal(0f, rows[1].Number); // empty is 0 for floats (ML.NET's default: MissingRealsAsNaNs = false)
         Assert.True(float.IsNaN(rows[1].Vector[0])); // "?" is NaN
         Assert.False(rows[1].IsSet);
         Assert.Equal(0u, rows[1].Key); // empty key is missing
@@ -83,6 +83,21 @@ public class DataOperationsTests
         Assert.True(float.IsNaN(rows[2].Number));
         Assert.Equal(10u, rows[2].Key);
         Assert.Equal(-2, rows[2].Count);
+    }
+
+    [Fact]
+    public void LoadFromTextFile_FieldsMissingAtTheEndOfARowAreDefaults()
+    {
+        var path = WriteFile("2.5\tdelta\t1", "  \tepsilon\t?\t \t\t\t");
+        var rows = Ml.Data.CreateEnumerable<TsvRow>(Ml.Data.LoadFromTextFile<TsvRow>(path), false).ToList();
+        Assert.Equal(2.5f, rows[0].Number);
+        Assert.Equal(new[] { 1f, 0f }, rows[0].Vector);   // the second vector slot is missing: 0, not NaN
+        Assert.False(rows[0].IsSet);
+        Assert.Equal(0u, rows[0].Key);
+        Assert.Equal(0, rows[0].Count);
+        Assert.Equal(0f, rows[1].Number);                  // blank is 0
+        Assert.True(float.IsNaN(rows[1].Vector[0]));      // "?" is NaN
+        Assert.Equal(0f, rows[1].Vector[1]);
     }
 
     [Fact]

@@ -4,8 +4,9 @@ using System.Numerics;
 namespace Microsoft.ML.Data.Internal;
 
 /// <summary>
-/// Parses text fields into column values with ML.NET's rules: empty, <c>?</c> and <c>NaN</c> are NaN for floating
-/// point; empty is 0 for integers and false for booleans; keys are written 0-based in text and stored 1-based, with
+/// Parses text fields into column values with ML.NET's rules: <c>?</c> and <c>NaN</c> are NaN for floating point,
+/// while an empty or blank field (or one missing at the end of a row) is 0, as ML.NET's TextLoader does unless its
+/// <c>MissingRealsAsNaNs</c> option is set; empty is 0 for integers and false for booleans; keys are written 0-based in text and stored 1-based, with
 /// empty or <c>?</c> meaning missing (0).
 /// </summary>
 internal static class TextValueParsers
@@ -76,7 +77,13 @@ internal static class TextValueParsers
     private static bool TryFloat(ReadOnlySpan<char> span, out float value)
     {
         span = span.Trim();
-        if (span.IsEmpty || span is "?")
+        if (span.IsEmpty)
+        {
+            value = 0;
+            return true;
+        }
+
+        if (span is "?")
         {
             value = float.NaN;
             return true;
@@ -88,7 +95,13 @@ internal static class TextValueParsers
     private static bool TryDouble(ReadOnlySpan<char> span, out double value)
     {
         span = span.Trim();
-        if (span.IsEmpty || span is "?")
+        if (span.IsEmpty)
+        {
+            value = 0;
+            return true;
+        }
+
+        if (span is "?")
         {
             value = double.NaN;
             return true;
