@@ -64,6 +64,44 @@ public class MoeTests
         Assert.True(result.AuxLoss!.item<float>() > 0);
     }
 
+    [Theory]
+    [InlineData(2.0, false)]
+    [InlineData(0.6, false)]
+    [InlineData(1.0, true)]
+    public void ExactCpuDispatchEqualsTheFixedBuffer(double capacityFactor, bool gated)
+    {
+        // The CPU path runs experts on occupied slots only; outputs, aux loss, statistics and every gradient must be
+        // those of the [E, C, d] buffer path (with and without dropping, with an expert that gets nothing).
+        using var scope = NewDisposeScope();
+        var x = rand(new long[] { 3, 10, 8 }, new Generator(6));        // positive inputs: the router rows below decide
+        var mask = arange(10).unsqueeze(0).lt(tensor(new long[] { 10, 7, 4 }).unsqueeze(1));
+        var results = new List<(Tensor output, Tensor aux, long[] kept, float dropped, Tensor[] grads, Tensor xGrad)>();
+        foreach (var exact in new[] { true, false })
+        {
+            using var moe = new TopKMoe(8, 16, 4, 2, capacityFactor, gatedExperts: gated, generator: new Generator(5)) { ExactCpuDispatch = exact };
+            if (!gated) using (no_grad()) { moe.experts.b1!.normal_(0, 0.1, new Generator(7)); moe.experts.b2!.normal_(0, 0.1, new Generator(8)); }
+            using (no_grad())
+            {
+                moe.router.weight.narrow(0, 0, 3).uniform_(0.1, 1, new Generator(9));
+                moe.router.weight.select(0, 3).fill_(-5);               // expert 3 is nobody's choice
+            }
+            moe.eval();                                                  // no routing noise: both runs route alike
+            var input = x.detach().requires_grad_();
+            var r = moe.forward(input, mask);
+            (r.Output.pow(2).sum() + r.AuxLoss!).backward();
+            results.Add((r.Output.detach(), r.AuxLoss!.detach(), r.TokensPerExpert.ToArray<long>(), r.DroppedFraction.item<float>(),
+                         moe.parameters().Select(p => p.grad!.clone()).ToArray(), input.grad!.clone()));
+        }
+        var (a, b) = (results[0], results[1]);
+        Assert.Equal(0, a.kept[3]);
+        Assert.True(a.output.allclose(b.output, 1e-5, 1e-6));
+        Assert.True(a.aux.allclose(b.aux, 1e-6, 1e-7));
+        Assert.Equal(b.kept, a.kept);
+        Assert.Equal(b.dropped, a.dropped);
+        Assert.True(a.xGrad.allclose(b.xGrad, 1e-5, 1e-6));
+        for (var i = 0; i < a.grads.Length; i++) Assert.True(a.grads[i].allclose(b.grads[i], 1e-5, 1e-6), $"gradient {i}");
+    }
+
     [Fact]
     public void DroppedTokensKeepExactlyTheirResidual()
     {

@@ -52,4 +52,23 @@ public sealed class Experts : Module
         var y = Gated ? h.bmm(w2) : torch.baddbmm(b2!, h, w2); // [E, C, d]
         return y.MoveToOuterScope();
     }
+
+    /// <summary>[N, d] rows grouped by expert — the first <paramref name="counts"/>[0] rows for expert 0, and so on —
+    /// → [N, d], each expert run on its own rows only (the same function as the buffer form, without empty slots).</summary>
+    public Tensor forward(Tensor rows, long[] counts)
+    {
+        if (counts.Length != Count) throw new ArgumentException($"{counts.Length} counts for {Count} experts", nameof(counts));
+        using var scope = torch.NewDisposeScope();
+        var xs = rows.split(counts);                                  // E × [n_e, d]
+        var (w1s, w2s) = (w1.unbind(0), w2.unbind(0));                // E × [d, h], E × [h, d]
+        var (ups, b1s, b2s) = (w_up?.unbind(0), b1?.unbind(0), b2?.unbind(0)); // E × [d, h], E × [1, h], E × [1, d]
+        var outputs = new Tensor[Count];
+        for (var i = 0; i < Count; i++)
+        {
+            var h = Gated ? xs[i].matmul(w1s[i]).gelu() * xs[i].matmul(ups![i]) // [n_e, h]
+                          : torch.addmm(b1s![i], xs[i], w1s[i]).gelu();
+            outputs[i] = Gated ? h.matmul(w2s[i]) : torch.addmm(b2s![i], h, w2s[i]); // [n_e, d]
+        }
+        return torch.cat(outputs).MoveToOuterScope();                 // [N, d]
+    }
 }

@@ -11,6 +11,8 @@ namespace Microsoft.ML.WideNet.Moe;
 /// Gates are the raw softmax probabilities of the chosen experts (not renormalised), as in the WideNet code.
 /// Dispatch and combine never read data back to the host: slot positions come from cumulative sums of one-hot
 /// assignments, tokens are gathered into an [E, C, d] buffer, and results are combined with index_add.
+/// On the CPU, where reading a few numbers back costs nothing, <see cref="ExactCpuDispatch"/> runs each expert on its
+/// occupied slots only (the buffer's empty slots are ~1 − 1/capacity_factor of it), with identical results.
 /// </summary>
 public sealed class TopKMoe : Module
 {
@@ -27,6 +29,9 @@ public sealed class TopKMoe : Module
     public double EvalCapacityFactor { get; }
     /// <summary>Standard deviation of the Gaussian noise added to router logits in training (1/E).</summary>
     public double NoiseStd { get; }
+    /// <summary>On CPU tensors, compute only occupied expert slots (the per-expert counts are read back to the host,
+    /// free on a CPU); on a GPU the fixed [E, C, d] buffer is always used so that the layer never synchronises.</summary>
+    public bool ExactCpuDispatch = true;
 
     /// <summary>Creates the layer.</summary>
     public TopKMoe(long dim, long hidden, int numExperts, int topK = 2, double capacityFactor = 1.2, double? evalCapacityFactor = null,
@@ -91,15 +96,28 @@ public sealed class TopKMoe : Module
         tokenOfSlot = tokenOfSlot.narrow(0, 0, trash);                 // [E·C]
         gateOfSlot = gateOfSlot.narrow(0, 0, trash);                   // [E·C]
         var padded = torch.cat(new[] { x, torch.zeros(new long[] { 1, d }, x.dtype, x.device) });   // [S + 1, d]
-        var buffer = padded.index_select(0, tokenOfSlot).reshape(e, c, d);                      // [E, C, d]
+        var keptPerExpert = (assigned * keep.unsqueeze(2).to(ScalarType.Float32)).sum(new long[] { 0, 1 }).to(ScalarType.Int64); // [E]
 
-        var y = experts.forward(buffer).reshape(e * c, d);             // [E·C, d]
+        Tensor y;
+        if (ExactCpuDispatch && x.device.Type == DeviceType.CPU)
+        {
+            // Expert e's kept assignments fill its slots 0..n_e−1: gather just those, run each expert on its rows.
+            var counts = keptPerExpert.ToArray<long>();
+            var occupied = torch.tensor(counts.SelectMany((n, i) => Enumerable.Range(0, (int)n).Select(j => i * c + j)).ToArray()); // [N]
+            tokenOfSlot = tokenOfSlot.index_select(0, occupied);       // [N]
+            gateOfSlot = gateOfSlot.index_select(0, occupied);         // [N]
+            y = experts.forward(padded.index_select(0, tokenOfSlot), counts); // [N, d]
+        }
+        else
+        {
+            var buffer = padded.index_select(0, tokenOfSlot).reshape(e, c, d);                  // [E, C, d]
+            y = experts.forward(buffer).reshape(e * c, d);             // [E·C, d]
+        }
 
         // Combine: each slot's output, weighted by its gate, added back to its token (index S collects empty slots).
         var weighted = y * gateOfSlot.unsqueeze(1).to(y.dtype);
         var combined = torch.zeros(new long[] { s + 1, d }, y.dtype, x.device).index_add(0, tokenOfSlot, weighted).narrow(0, 0, s);
 
-        var keptPerExpert = (assigned * keep.unsqueeze(2).to(ScalarType.Float32)).sum(new long[] { 0, 1 }).to(ScalarType.Int64); // [E]
         var dropped = 1.0 - keep.to(ScalarType.Float32).sum() / (realCount * TopK);
         return new MoeOutput(combined.reshape(shape).MoveToOuterScope(), aux.MoveToOuterScope(),
                              keptPerExpert.MoveToOuterScope(), dropped.MoveToOuterScope());
