@@ -6,8 +6,12 @@ namespace WideNet.Torch;
 /// Process settings the binding applies once, just before LibTorch is loaded, because LibTorch's CPU defaults waste
 /// small machines: OpenMP worker threads spin after every parallel region and OpenBLAS's threads spin on
 /// <c>sched_yield</c> for ~0.1 s after every matrix product, so on a 2-core machine the two pools take turns burning
-/// the cores the other needs; and glibc returns large freed blocks to the kernel, so every big activation of the next
-/// step is page-faulted in again. Measured on the 2-core build machine (docs/benchmarks.md) these settings cut a
+/// the cores the other needs; and glibc serves blocks from 128 KiB up from fresh mappings that it returns to the kernel
+/// when freed, so every big activation of every step is page-faulted in again (expensive on a virtual machine: a
+/// 38 MB tensor add measured 64 ms instead of 0.7 ms). With these defaults blocks up to 32 MiB (glibc's maximum
+/// threshold) come from the heap, and up to 1 GiB of freed memory stays there for reuse.
+/// *(choice: disabling mappings altogether (M_MMAP_MAX = 0) also covers larger blocks, but raised the peak memory of a
+/// training run by 75% for no speed gain)* Measured on the 2-core build machine (docs/benchmarks.md) these settings cut a
 /// WideNet training step by ~40%. A variable the user has set always wins; set <see cref="OptOutVariable"/> to
 /// <c>0</c> to apply nothing.
 /// </summary>

@@ -73,8 +73,10 @@ public class MoeTests
         // The CPU path runs experts on occupied slots only; outputs, aux loss, statistics and every gradient must be
         // those of the [E, C, d] buffer path (with and without dropping, with an expert that gets nothing).
         using var scope = NewDisposeScope();
-        var x = rand(new long[] { 3, 10, 8 }, new Generator(6));        // positive inputs: the router rows below decide
-        var mask = arange(10).unsqueeze(0).lt(tensor(new long[] { 10, 7, 4 }).unsqueeze(1));
+        // 210 real tokens of 300: at capacity 2 (C = 300) each used expert fills ~140 slots, so the CPU path runs a
+        // partial bucket of rows (a multiple of TopKMoe.CpuSlotBucket, below C); at 0.6 (C = 90) experts overflow.
+        var x = rand(new long[] { 3, 100, 8 }, new Generator(6));       // positive inputs: the router rows below decide
+        var mask = arange(100).unsqueeze(0).lt(tensor(new long[] { 100, 70, 40 }).unsqueeze(1));
         var results = new List<(Tensor output, Tensor aux, long[] kept, float dropped, Tensor[] grads, Tensor xGrad)>();
         foreach (var exact in new[] { true, false })
         {
@@ -94,6 +96,7 @@ public class MoeTests
         }
         var (a, b) = (results[0], results[1]);
         Assert.Equal(0, a.kept[3]);
+        if (capacityFactor == 2.0) Assert.All(a.kept.Take(3), n => Assert.InRange(n, 1, 300 - TopKMoe.CpuSlotBucket));
         Assert.True(a.output.allclose(b.output, 1e-5, 1e-6));
         Assert.True(a.aux.allclose(b.aux, 1e-6, 1e-7));
         Assert.Equal(b.kept, a.kept);

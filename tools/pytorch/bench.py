@@ -39,6 +39,7 @@ def main():
     p.add_argument("--capacity", type=float, default=1.2)
     p.add_argument("--device", default="cpu")
     p.add_argument("--compile", action="store_true")
+    p.add_argument("--inference", action="store_true", help="time batched scoring (eval mode, inference mode)")
     p.add_argument("--host-defaults", action="store_true", help="apply the .NET binding's process settings (see top)")
     p.add_argument("--profile", help="write a Chrome trace of the operators of the timed steps to this file")
     a = p.parse_args()
@@ -50,6 +51,8 @@ def main():
                     a.capacity, arch=a.arch).to(dev)
     fwd = torch.compile(model) if a.compile else model
     opt = torch.optim.AdamW(model.parameters(), lr=1e-3)
+    if a.inference:
+        model.eval()
     x = torch.randn(a.batch_size, a.channels, a.image_size, a.image_size, device=dev)
     y = torch.randint(0, a.classes, (a.batch_size,), device=dev)
     times = []
@@ -59,6 +62,14 @@ def main():
             prof = torch.autograd.profiler.profile()
             prof.__enter__()
         t0 = time.perf_counter()
+        if a.inference:
+            with torch.inference_mode():
+                fwd(x)[0].argmax(-1)
+            if dev.type == "cuda":
+                torch.cuda.synchronize()
+            if step >= a.warmup:
+                times.append((time.perf_counter() - t0) * 1000)
+            continue
         logits, aux = fwd(x)
         loss = F.cross_entropy(logits, y) + aux
         opt.zero_grad(set_to_none=True)
@@ -74,6 +85,7 @@ def main():
     med = statistics.median(times)
     print(json.dumps({
         "runtime": "pytorch" + ("-compile" if a.compile else "-eager"), "torch": torch.__version__, "arch": a.arch,
+        "mode": "inference" if a.inference else "train",
         "device": a.device, "threads": torch.get_num_threads(), "batch_size": a.batch_size,
         "params": sum(p.numel() for p in model.parameters()), "step_ms_median": round(med, 2),
         "images_per_s": round(a.batch_size * 1000 / med, 1),

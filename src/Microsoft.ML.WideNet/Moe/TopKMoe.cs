@@ -33,6 +33,11 @@ public sealed class TopKMoe : Module
     /// free on a CPU); on a GPU the fixed [E, C, d] buffer is always used so that the layer never synchronises.</summary>
     public bool ExactCpuDispatch = true;
 
+    /// <summary>With <see cref="ExactCpuDispatch"/>, each expert's row count is rounded up to a multiple of this (empty
+    /// slots fill the rest), so that tensor sizes repeat from step to step and the allocator can reuse blocks: exact
+    /// counts made the resident memory of a training run grow step after step (glibc fragmentation).</summary>
+    public const long CpuSlotBucket = 64;
+
     /// <summary>Creates the layer.</summary>
     public TopKMoe(long dim, long hidden, int numExperts, int topK = 2, double capacityFactor = 1.2, double? evalCapacityFactor = null,
                    bool gatedExperts = false, Generator? generator = null)
@@ -101,8 +106,9 @@ public sealed class TopKMoe : Module
         Tensor y;
         if (ExactCpuDispatch && x.device.Type == DeviceType.CPU)
         {
-            // Expert e's kept assignments fill its slots 0..n_e−1: gather just those, run each expert on its rows.
-            var counts = keptPerExpert.ToArray<long>();
+            // Expert e's kept assignments fill its slots 0..n_e−1: gather just those (rounded up to a multiple of
+            // CpuSlotBucket, the extra slots being empty ones) and run each expert on its rows.
+            var counts = keptPerExpert.ToArray<long>().Select(n => Math.Min(c, (n + CpuSlotBucket - 1) / CpuSlotBucket * CpuSlotBucket)).ToArray();
             var occupied = torch.tensor(counts.SelectMany((n, i) => Enumerable.Range(0, (int)n).Select(j => i * c + j)).ToArray()); // [N]
             tokenOfSlot = tokenOfSlot.index_select(0, occupied);       // [N]
             gateOfSlot = gateOfSlot.index_select(0, occupied);         // [N]

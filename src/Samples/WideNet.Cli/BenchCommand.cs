@@ -8,8 +8,9 @@ using F = WideNet.Torch.torch.nn.functional;
 
 namespace WideNet.Cli;
 
-/// <summary>`widenet bench`: times training steps (forward, loss, backward, AdamW) on synthetic images and prints
-/// one JSON line with the keys of tools/pytorch/bench.py, which takes the same flags.</summary>
+/// <summary>`widenet bench`: times training steps (forward, loss, backward, AdamW) — or, with --inference, batched
+/// scoring (eval mode, inference mode) — on synthetic images and prints one JSON line with the keys of
+/// tools/pytorch/bench.py, which takes the same flags.</summary>
 internal static class BenchCommand
 {
     internal static Command Create()
@@ -33,9 +34,10 @@ internal static class BenchCommand
         var threads = Int("--threads", 0, "intra-op threads (0 = processor count)");
         var device = new Option<string>("--device") { Description = "cpu | cuda | cuda:N", DefaultValueFactory = _ => "cpu" };
         var bf16 = new Option<bool>("--bf16") { Description = "bfloat16 autocast (CUDA)" };
+        var inference = new Option<bool>("--inference") { Description = "time batched scoring (eval mode, no autograd) instead of training steps" };
         var profile = new Option<string?>("--profile") { Description = "write a Chrome trace of the operators of the timed steps to this file (autograd profiler; slows the steps)" };
         var cmd = new Command("bench", "time training steps; prints one JSON line")
-            { arch, imageSize, patch, channels, classes, dim, heads, depth, hidden, experts, topk, capacity, batch, steps, warmup, threads, device, bf16, profile };
+            { arch, imageSize, patch, channels, classes, dim, heads, depth, hidden, experts, topk, capacity, batch, steps, warmup, threads, device, bf16, inference, profile };
         cmd.SetAction(r =>
         {
             var a = r.GetValue(arch)!.ToLowerInvariant() switch
@@ -50,18 +52,19 @@ internal static class BenchCommand
                 NumExperts = r.GetValue(experts), TopK = r.GetValue(topk), CapacityFactor = r.GetValue(capacity), Dropout = 0,
             };
             return Run(a, r.GetValue(arch)!, cfg, r.GetValue(batch), r.GetValue(steps), r.GetValue(warmup), r.GetValue(threads),
-                       Device.Parse(r.GetValue(device)!), r.GetValue(bf16), r.GetValue(profile));
+                       Device.Parse(r.GetValue(device)!), r.GetValue(bf16), r.GetValue(inference), r.GetValue(profile));
         });
         return cmd;
     }
 
-    static int Run(Architecture arch, string archName, VisionConfig cfg, int batch, int steps, int warmup, int threads, Device device, bool bf16, string? profile)
+    static int Run(Architecture arch, string archName, VisionConfig cfg, int batch, int steps, int warmup, int threads, Device device, bool bf16, bool inference, string? profile)
     {
         if (threads > 0) torch.set_num_threads(threads);
         torch.manual_seed(0);
         using var model = VisionPresets.Create(arch, cfg);
         model.Module.to(device);
         using var opt = new AdamW(model.Module.parameters(), lr: 1e-3);
+        if (inference) model.Module.eval();
         using var x = torch.randn(new long[] { batch, cfg.Channels, cfg.ImageSize, cfg.ImageSize }, device: device);
         using var y = torch.randint(0, cfg.NumClasses, new long[] { batch }, device: device);
         var times = new List<double>();
@@ -69,6 +72,14 @@ internal static class BenchCommand
         {
             if (step == warmup && profile is not null) torch.autograd.profiler.start(profile);
             var sw = Stopwatch.StartNew();
+            if (inference)
+            {
+                using var scope = torch.NewDisposeScope();
+                using var mode = torch.inference_mode();
+                using (bf16 ? torch.autocast(device.Type, ScalarType.BFloat16) : null) model.forward(x).Logits.argmax(-1);
+                if (device.IsCuda) torch.cuda.synchronize(device.Index < 0 ? 0 : device.Index);
+            }
+            else
             using (var scope = torch.NewDisposeScope())
             {
                 ClassifierOutput output;
@@ -87,7 +98,7 @@ internal static class BenchCommand
         var (total, active) = VisionPresets.CountParameters(model);
         Console.WriteLine(JsonSerializer.Serialize(new Dictionary<string, object>
         {
-            ["runtime"] = ".net", ["torch"] = torch.version, ["arch"] = archName, ["device"] = device.ToString(),
+            ["runtime"] = ".net", ["torch"] = torch.version, ["arch"] = archName, ["mode"] = inference ? "inference" : "train", ["device"] = device.ToString(),
             ["threads"] = torch.get_num_threads(), ["batch_size"] = batch, ["params"] = total, ["active_params"] = active,
             ["step_ms_median"] = Math.Round(median, 2), ["images_per_s"] = Math.Round(batch * 1000 / median, 1),
             ["peak_rss_mb"] = Math.Round(PeakRssMb(), 1),

@@ -77,7 +77,7 @@ internal static class DemoCommand
         var options = new WideNetImageClassificationTrainer.Options
         {
             Architecture = arch, ImageColumnName = "Pixels", ImageWidth = 28, ImageHeight = 28, Channels = 1,
-            MaxEpochs = epochs > 0 ? epochs : 3, BatchSize = 128, LearningRate = 2e-3, ValidationFraction = 0.05, Seed = 0, LogEverySteps = 100,
+            MaxEpochs = epochs > 0 ? epochs : 5, BatchSize = 128, LearningRate = 2e-3, ValidationFraction = 0.05, Seed = 0, LogEverySteps = 100,
             RandomCrop = false,
         };
         var pipeline = ml.Transforms.Conversion.MapValueToKey("Label").Append(ml.MulticlassClassification.Trainers.WideNet(options));
