@@ -10,7 +10,8 @@ PREFIX="${LIBTORCH_DIR:-}"
 if [[ -z "$PREFIX" ]]; then
   for py in python3 /usr/bin/python3; do
     PREFIX="$("$py" -c 'import torch;print(torch.utils.cmake_prefix_path)' 2>/dev/null || true)"
-    [[ -n "$PREFIX" ]] && break
+    [[ -n "$PREFIX" && -d "$PREFIX" ]] && break   # Debian's python3-torch has no cmake files: use the system's
+    PREFIX=""
   done
 fi
 args=(-S "$SRC" -B "$BUILD" -DCMAKE_BUILD_TYPE=Release)
@@ -18,4 +19,5 @@ args=(-S "$SRC" -B "$BUILD" -DCMAKE_BUILD_TYPE=Release)
 cmake "${args[@]}"
 cmake --build "$BUILD" -j "$(nproc)"
 cp "$BUILD/libwidenet_native.so" "$HERE/libwidenet_native.so"
-echo "built $HERE/libwidenet_native.so against ${PREFIX:-the system LibTorch}"
+TORCH_DIR="$(sed -n 's/^Torch_DIR:PATH=//p' "$BUILD/CMakeCache.txt")"
+echo "built $HERE/libwidenet_native.so against the LibTorch of $TORCH_DIR"
