@@ -10,6 +10,43 @@ namespace Microsoft.ML.WideNet.Tests;
 // the papers' description) computes: the same safetensors weights and images in, equal logits, auxiliary loss, total
 // loss and gradients of every parameter out (float32, 1e-5), with dropout and routing noise off and a capacity small
 // enough that tokens are dropped.
+/// <summary>One comparison against the PyTorch oracle: the model's weights and the batch go to <c>models.CONSTRUCT</c>
+/// called as <c>m(CALL)</c>; its logits, aux loss, cross-entropy loss and the gradient of every parameter must equal
+/// the .NET model's (which must already have run backward on the same loss).</summary>
+static class OracleCheck
+{
+    public static void Run(IClassifier model, ClassifierOutput output, Tensor loss, Dictionary<string, Tensor> batch, string construct, string call)
+    {
+        var inputs = new Dictionary<string, Tensor>(model.Module.state_dict().Select(kv => KeyValuePair.Create("w." + kv.Key, kv.Value)));
+        foreach (var (k, v) in batch) inputs[k] = v;
+        var oracle = PyOracle.Run($$"""
+            import models
+            m = models.{{construct.ReplaceLineEndings(" ")}}
+            m.load_state_dict({k[2:]: v for k, v in inputs.items() if k.startswith("w.")}, strict=True)
+            m.eval()
+            out = m({{call}})
+            logits, aux = out if isinstance(out, tuple) else (out, torch.zeros(()))
+            loss = F.cross_entropy(logits, inputs["labels"]) + aux
+            loss.backward()
+            outputs["logits"] = logits.detach(); outputs["aux"] = aux.detach(); outputs["loss"] = loss.detach()
+            for k, p in m.named_parameters():
+                outputs["g." + k] = p.grad
+            """, inputs);
+        PyOracle.AssertClose(oracle["logits"], output.Logits.detach(), what: "logits");
+        PyOracle.AssertClose(oracle["loss"], loss.detach(), what: "loss");
+        if (output.AuxLoss is { } aux) PyOracle.AssertClose(oracle["aux"], aux.detach(), what: "aux loss");
+        var grads = 0;
+        foreach (var (name, p) in model.Module.named_parameters())
+        {
+            PyOracle.AssertClose(oracle["g." + name], p.grad!, atol: 1e-5, rtol: 1e-4, what: "grad " + name);
+            grads++;
+        }
+        Assert.Equal(oracle.Keys.Count(k => k.StartsWith("g.")), grads);
+    }
+
+    public static string Py(double v) => v.ToString(CultureInfo.InvariantCulture);
+}
+
 public class OracleTests
 {
     static void Compare(Architecture arch, string pyArch)
@@ -28,38 +65,13 @@ public class OracleTests
         var loss = F.cross_entropy(output.Logits, labels) + (output.AuxLoss ?? zeros(new long[0]));
         loss.backward();
 
-        var inputs = new Dictionary<string, Tensor>(model.Module.state_dict().Select(kv => KeyValuePair.Create("w." + kv.Key, kv.Value)))
-        {
-            ["images"] = images, ["labels"] = labels,
-        };
         var c = cfg;
-        var oracle = PyOracle.Run($$"""
-            import sys, os
-            sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(sys.argv[0]))))
-            from models import WideNet
-            m = WideNet({{c.ImageSize}}, {{c.PatchSize}}, {{c.Channels}}, {{c.NumClasses}}, {{c.Dim}}, {{c.Heads}}, {{c.Depth}}, {{c.Hidden}},
-                        experts={{c.NumExperts}}, topk={{c.TopK}}, capacity={{c.CapacityFactor.ToString(CultureInfo.InvariantCulture)}},
-                        eval_capacity={{c.EvalCapacityFactor.ToString(CultureInfo.InvariantCulture)}}, arch="{{pyArch}}", moe_layers={{c.MoeLayers}}, loop_dispatch=True)
-            m.load_state_dict({k[2:]: v for k, v in inputs.items() if k.startswith("w.")}, strict=True)
-            m.eval()
-            logits, aux = m(inputs["images"])
-            loss = F.cross_entropy(logits, inputs["labels"]) + aux
-            loss.backward()
-            outputs["logits"] = logits.detach(); outputs["aux"] = aux.detach(); outputs["loss"] = loss.detach()
-            for k, p in m.named_parameters():
-                outputs["g." + k] = p.grad
-            """, inputs);
-        PyOracle.AssertClose(oracle["logits"], output.Logits.detach(), what: "logits");
-        PyOracle.AssertClose(oracle["loss"], loss.detach(), what: "loss");
-        if (output.AuxLoss is { } aux) PyOracle.AssertClose(oracle["aux"], aux.detach(), what: "aux loss");
+        OracleCheck.Run(model, output, loss, new() { ["images"] = images, ["labels"] = labels }, $$"""
+            WideNet({{c.ImageSize}}, {{c.PatchSize}}, {{c.Channels}}, {{c.NumClasses}}, {{c.Dim}}, {{c.Heads}}, {{c.Depth}}, {{c.Hidden}},
+                    experts={{c.NumExperts}}, topk={{c.TopK}}, capacity={{OracleCheck.Py(c.CapacityFactor)}},
+                    eval_capacity={{OracleCheck.Py(c.EvalCapacityFactor)}}, arch="{{pyArch}}", moe_layers={{c.MoeLayers}}, loop_dispatch=True)
+            """, "inputs[\"images\"]");
         Assert.True(output.Routing is null || output.Routing.DroppedFraction.item<float>() > 0, "the test capacity should drop tokens");
-        var grads = 0;
-        foreach (var (name, p) in model.Module.named_parameters())
-        {
-            PyOracle.AssertClose(oracle["g." + name], p.grad!, atol: 1e-5, rtol: 1e-4, what: "grad " + name);
-            grads++;
-        }
-        Assert.Equal(oracle.Keys.Count(k => k.StartsWith("g.")), grads);
     }
 
     [Fact] public void WideNetMatchesPyTorch() => Compare(Architecture.WideNet, "widenet");
@@ -88,25 +100,8 @@ public class BrainformerOracleTests
         var output = model.forward(images);
         var loss = F.cross_entropy(output.Logits, labels);
         loss.backward();
-        var inputs = new Dictionary<string, Tensor>(model.state_dict().Select(kv => KeyValuePair.Create("w." + kv.Key, kv.Value)))
-        {
-            ["images"] = images, ["labels"] = labels,
-        };
-        var oracle = PyOracle.Run($$"""
-            from models import Brainformer
-            m = Brainformer("{{recipe}}", 1, 16, 4, 2, 5, 32, 2, 8, 48, 40, 4, {{capacity.ToString(CultureInfo.InvariantCulture)}})
-            m.load_state_dict({k[2:]: v for k, v in inputs.items() if k.startswith("w.")}, strict=True)
-            logits = m(inputs["images"])
-            loss = F.cross_entropy(logits, inputs["labels"])
-            loss.backward()
-            outputs["logits"] = logits.detach(); outputs["loss"] = loss.detach()
-            for k, p in m.named_parameters():
-                outputs["g." + k] = p.grad
-            """, inputs);
-        PyOracle.AssertClose(oracle["logits"], output.Logits.detach(), what: "logits");
-        PyOracle.AssertClose(oracle["loss"], loss.detach(), what: "loss");
-        foreach (var (name, p) in model.named_parameters())
-            PyOracle.AssertClose(oracle["g." + name], p.grad!, atol: 1e-5, rtol: 1e-4, what: "grad " + name);
+        OracleCheck.Run(model, output, loss, new() { ["images"] = images, ["labels"] = labels },
+                        $"Brainformer(\"{recipe}\", 1, 16, 4, 2, 5, 32, 2, 8, 48, 40, 4, {OracleCheck.Py(capacity)})", "inputs[\"images\"]");
     }
 }
 
@@ -134,33 +129,7 @@ public class TextOracleTests
         var output = model.forward(ids, mask);
         var loss = F.cross_entropy(output.Logits, labels) + (output.AuxLoss ?? zeros(new long[0]));
         loss.backward();
-        var inputs = new Dictionary<string, Tensor>(model.Module.state_dict().Select(kv => KeyValuePair.Create("w." + kv.Key, kv.Value)))
-        {
-            ["ids"] = ids, ["mask"] = mask, ["labels"] = labels,
-        };
-        var oracle = PyOracle.Run($$"""
-            import models
-            m = models.{{construct}}
-            m.load_state_dict({k[2:]: v for k, v in inputs.items() if k.startswith("w.")}, strict=True)
-            m.eval()
-            out = m(inputs["ids"], inputs["mask"])
-            logits, aux = out if isinstance(out, tuple) else (out, torch.zeros(()))
-            loss = F.cross_entropy(logits, inputs["labels"]) + aux
-            loss.backward()
-            outputs["logits"] = logits.detach(); outputs["aux"] = aux.detach(); outputs["loss"] = loss.detach()
-            for k, p in m.named_parameters():
-                outputs["g." + k] = p.grad
-            """, inputs);
-        PyOracle.AssertClose(oracle["logits"], output.Logits.detach(), what: "logits");
-        PyOracle.AssertClose(oracle["loss"], loss.detach(), what: "loss");
-        if (output.AuxLoss is { } aux) PyOracle.AssertClose(oracle["aux"], aux.detach(), what: "aux loss");
-        var grads = 0;
-        foreach (var (name, p) in model.Module.named_parameters())
-        {
-            PyOracle.AssertClose(oracle["g." + name], p.grad!, atol: 1e-5, rtol: 1e-4, what: "grad " + name);
-            grads++;
-        }
-        Assert.Equal(oracle.Keys.Count(k => k.StartsWith("g.")), grads);
+        OracleCheck.Run(model, output, loss, new() { ["ids"] = ids, ["mask"] = mask, ["labels"] = labels }, construct, "inputs[\"ids\"], inputs[\"mask\"]");
         return output.Routing;
     }
 
@@ -181,7 +150,7 @@ public class TextOracleTests
             TextEncoder({{c.VocabSize}}, {{c.MaxLength}}, {{c.EmbeddingSize}}, {{c.NumClasses}}, {{c.Dim}}, {{c.Heads}}, {{c.Depth}}, {{c.Hidden}},
                         sharing="{{pySharing}}", experts={{c.NumExperts}}, topk={{c.TopK}}, capacity={{Py(c.CapacityFactor)}},
                         eval_capacity={{Py(c.EvalCapacityFactor)}}, aux_weight={{Py(c.AuxLossWeight)}})
-            """.ReplaceLineEndings(" "));
+            """);
         Assert.Equal(sharing == TextSharing.WideNet, routing is not null);
         if (routing is not null)
         {
@@ -213,5 +182,5 @@ public class TextOracleTests
         if (capacity == 1.0) Assert.True(routing.DroppedFraction.item<float>() > 0, "some real tokens should go unrouted");
     }
 
-    static string Py(double v) => v.ToString(CultureInfo.InvariantCulture);
+    static string Py(double v) => OracleCheck.Py(v);
 }
