@@ -124,18 +124,15 @@ internal static class DemoCommand
         var path = Path.Combine(output, $"{name}.zip");
         ml.Model.Save(model, train.Schema, path);
         Console.WriteLine($"model saved to {path} ({new FileInfo(path).Length / 1024.0 / 1024.0:F1} MB)");
-        if (classifier.TrainingResult is { } result)
-        {
-            var curves = Path.Combine(output, $"{name}-curves.svg");
-            SvgCharts.WriteTrainingCurves(curves, result.History, $"{name}: {classifier.ModelDescription}");
-            Console.WriteLine($"training curves written to {curves}");
-        }
         var counts = new long[classifier.ClassCount, classifier.ClassCount];
         for (var t = 0; t < classifier.ClassCount; t++)
             for (var q = 0; q < classifier.ClassCount; q++) counts[t, q] = (long)cm.Counts[t][q];
-        var confusion = Path.Combine(output, $"{name}-confusion.svg");
-        SvgCharts.WriteConfusionMatrix(confusion, counts, classifier.ClassNames, $"{name}: test set");
-        Console.WriteLine($"confusion matrix written to {confusion}");
+        var report = new Metrics
+        {
+            Classes = classifier.ClassNames.ToArray(), Confusion = counts, Accuracy = metrics.MicroAccuracy, MacroAccuracy = metrics.MacroAccuracy,
+            LogLoss = metrics.LogLoss, Count = (int)counts.Cast<long>().Sum(),
+        };
+        ReportWriter.Write(Path.Combine(output, $"{name}-report"), classifier, report, $"widenet demo{(name == "fortunes" ? " --text" : "")}");
 
         var loaded = ml.Model.Load(path, out _);
         var toValue = ml.Transforms.Conversion.MapKeyToValue("PredictedLabel").Fit(loaded.Transform(test));
