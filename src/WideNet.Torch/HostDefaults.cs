@@ -26,6 +26,7 @@ public static class HostDefaults
     public const int TrimThresholdBytes = 1 << 30;
 
     static readonly Dictionary<string, string> applied = new();
+    static int applying;
 
     /// <summary>What was applied in this process (empty before LibTorch is loaded, or when opted out): environment
     /// variable names with their values, and <c>malloc:M_MMAP_THRESHOLD</c> / <c>malloc:M_TRIM_THRESHOLD</c>.</summary>
@@ -55,7 +56,7 @@ public static class HostDefaults
     /// the native library (and with it libgomp and OpenBLAS, which read their variables when loaded) is loaded.</summary>
     internal static void Apply()
     {
-        if (!OperatingSystem.IsLinux()) return;
+        if (!OperatingSystem.IsLinux() || Interlocked.Exchange(ref applying, 1) == 1) return;   // once per process
         foreach (var (name, value) in Plan(Environment.GetEnvironmentVariable))
         {
             var ok = name switch

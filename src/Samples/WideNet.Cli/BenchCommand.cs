@@ -36,7 +36,7 @@ internal static class BenchCommand
         var bf16 = new Option<bool>("--bf16") { Description = "bfloat16 autocast (CUDA)" };
         var inference = new Option<bool>("--inference") { Description = "time batched scoring (eval mode, no autograd) instead of training steps" };
         var profile = new Option<string?>("--profile") { Description = "write a Chrome trace of the operators of the timed steps to this file (autograd profiler; slows the steps)" };
-        var cmd = new Command("bench", "time training steps; prints one JSON line")
+        var cmd = new Command("bench", "time training steps (or batched scoring); prints one JSON line")
             { arch, imageSize, patch, channels, classes, dim, heads, depth, hidden, experts, topk, capacity, batch, steps, warmup, threads, device, bf16, inference, profile };
         cmd.SetAction(r =>
         {
@@ -72,27 +72,31 @@ internal static class BenchCommand
         {
             if (step == warmup && profile is not null) torch.autograd.profiler.start(profile);
             var sw = Stopwatch.StartNew();
-            if (inference)
-            {
-                using var scope = torch.NewDisposeScope();
-                using var mode = torch.inference_mode();
-                using (bf16 ? torch.autocast(device.Type, ScalarType.BFloat16) : null) model.forward(x).Logits.argmax(-1);
-                if (device.IsCuda) torch.cuda.synchronize(device.Index < 0 ? 0 : device.Index);
-            }
-            else
             using (var scope = torch.NewDisposeScope())
             {
-                ClassifierOutput output;
-                using (bf16 ? torch.autocast(device.Type, ScalarType.BFloat16) : null) output = model.forward(x);
-                var loss = F.cross_entropy(output.Logits.to(ScalarType.Float32), y) + (output.AuxLoss ?? torch.zeros(new long[0], device: device));
-                opt.zero_grad();
-                loss.backward();
-                opt.step();
+                if (inference) Score();
+                else TrainStep();
                 if (device.IsCuda) torch.cuda.synchronize(device.Index < 0 ? 0 : device.Index);
             }
             if (step >= warmup) times.Add(sw.Elapsed.TotalMilliseconds);
         }
         if (profile is not null) torch.autograd.profiler.stop();
+
+        void Score()
+        {
+            using var mode = torch.inference_mode();
+            using (bf16 ? torch.autocast(device.Type, ScalarType.BFloat16) : null) model.forward(x).Logits.argmax(-1);
+        }
+
+        void TrainStep()
+        {
+            ClassifierOutput output;
+            using (bf16 ? torch.autocast(device.Type, ScalarType.BFloat16) : null) output = model.forward(x);
+            var loss = F.cross_entropy(output.Logits.to(ScalarType.Float32), y) + (output.AuxLoss ?? torch.zeros(new long[0], device: device));
+            opt.zero_grad();
+            loss.backward();
+            opt.step();
+        }
         times.Sort();
         var median = times.Count % 2 == 1 ? times[times.Count / 2] : (times[times.Count / 2 - 1] + times[times.Count / 2]) / 2;
         var (total, active) = VisionPresets.CountParameters(model);

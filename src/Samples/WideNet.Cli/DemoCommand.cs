@@ -81,7 +81,7 @@ internal static class DemoCommand
             RandomCrop = false,
         };
         var pipeline = ml.Transforms.Conversion.MapValueToKey("Label").Append(ml.MulticlassClassification.Trainers.WideNet(options));
-        return Finish(ml, pipeline, train, test, output, "fashion-mnist", testRows[0], r => r.Label);
+        return Finish(ml, pipeline, train, test, output, "fashion-mnist", "widenet demo", testRows[0], r => r.Label);
     }
 
     static int RunText(int epochs, ModelArchitecture arch, string output)
@@ -99,11 +99,11 @@ internal static class DemoCommand
             MaxEpochs = epochs > 0 ? epochs : 4, MaxSequenceLength = 64, VocabularySize = 4000, Dropout = 0.1, Seed = 0, LogEverySteps = 100,
         };
         var pipeline = ml.Transforms.Conversion.MapValueToKey("Label").Append(ml.MulticlassClassification.Trainers.WideNet(options));
-        return Finish(ml, pipeline, train, test, output, "fortunes", Row(testTexts[0]), r => r.Label);
+        return Finish(ml, pipeline, train, test, output, "fortunes", "widenet demo --text", Row(testTexts[0]), r => r.Label);
     }
 
     static int Finish<TRow, TTrans>(MLContext ml, IEstimator<TransformerChain<TTrans>> pipeline, IDataView train, IDataView test, string output,
-                                    string name, TRow example, Func<TRow, string> labelOf)
+                                    string name, string command, TRow example, Func<TRow, string> labelOf)
         where TRow : class, new() where TTrans : class, ITransformer
     {
         var sw = Stopwatch.StartNew();
@@ -132,7 +132,7 @@ internal static class DemoCommand
             Classes = classifier.ClassNames.ToArray(), Confusion = counts, Accuracy = metrics.MicroAccuracy, MacroAccuracy = metrics.MacroAccuracy,
             LogLoss = metrics.LogLoss, Count = (int)counts.Cast<long>().Sum(),
         };
-        ReportWriter.Write(Path.Combine(output, $"{name}-report"), classifier, report, $"widenet demo{(name == "fortunes" ? " --text" : "")}");
+        ReportWriter.Write(Path.Combine(output, $"{name}-report"), classifier, report, command);
 
         var loaded = ml.Model.Load(path, out _);
         var toValue = ml.Transforms.Conversion.MapKeyToValue("PredictedLabel").Fit(loaded.Transform(test));
