@@ -4,12 +4,14 @@ using WideNet.Torch;
 using WideNet.Torch.Optim;
 using static WideNet.Torch.torch;
 using F = WideNet.Torch.torch.nn.functional;
+using Xunit.Abstractions;
 
 namespace Microsoft.ML.WideNet.Tests;
 
 // Proves the models learn for real: WideNet-Tiny trained from scratch on 2,000 Fashion-MNIST images for a bounded
 // number of steps classifies 1,000 held-out images far above chance.
-public class LearningTests
+[Collection(GlobalRngCollection.Name)]
+public class LearningTests(ITestOutputHelper output)
 {
     [Fact]
     public void WideNetTinyLearnsFashionMnist()
@@ -45,6 +47,7 @@ public class LearningTests
         }
         // Chance is 10%. This budget reaches about 66% (PyTorch with the same recipe: 64%); the bound, five times
         // chance, leaves room for seed-to-seed variation while still failing for a model that does not learn.
+        output.WriteLine($"held-out accuracy {correct:P1}");
         Assert.True(correct > 0.5, $"held-out accuracy {correct:P1}");
         x.Dispose(); y.Dispose();
     }

@@ -8,6 +8,7 @@ namespace Microsoft.ML.WideNet.Tests;
 // dropped tokens get exactly nothing (so they keep their residual), the result equals a naive per-token loop,
 // gradients reach the router through the gates, and expert-choice experts take exactly k tokens each; padded tokens
 // are never routed, by either kind.
+[Collection(GlobalRngCollection.Name)]
 public class MoeTests
 {
     /// <summary>Per token, per chosen expert, if kept: gate·FFN_e(x) — the definition, written as plainly as possible.</summary>
