@@ -12,4 +12,8 @@ internal sealed record ColumnPairInfo(
 
     public static ColumnPairInfo[] From(params (string Output, string? Input)[] pairs) =>
         pairs.Select(p => new ColumnPairInfo(p.Output, p.Input ?? p.Output)).ToArray();
+
+    /// <summary>The pairs back from their saved form.</summary>
+    public static InputOutputColumnPair[] ToPairs(IEnumerable<ColumnPairInfo> saved) =>
+        saved.Select(c => new InputOutputColumnPair(c.Output, c.Input)).ToArray();
 }

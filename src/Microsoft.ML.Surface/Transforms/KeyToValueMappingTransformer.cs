@@ -10,54 +10,34 @@ namespace Microsoft.ML.Transforms;
 /// Maps keys to the values of the input column's <c>KeyValues</c> annotation; key 0 (missing) and keys beyond the
 /// annotation map to the default value (NaN for floating point, empty for text).
 /// </summary>
-public sealed class KeyToValueMappingTransformer : ITransformer
+public sealed class KeyToValueMappingTransformer : OneToOneTransformerBase
 {
     internal const string LoaderName = "KeyToValueMappingTransformer";
-    private readonly InputOutputColumnPair[] _columns;
 
-    internal KeyToValueMappingTransformer(InputOutputColumnPair[] columns)
+    internal KeyToValueMappingTransformer(InputOutputColumnPair[] columns) : base(columns)
     {
-        _columns = columns;
     }
 
-    /// <summary>The output/input column pairs.</summary>
-    public IReadOnlyList<InputOutputColumnPair> Columns => _columns;
+    private protected override RowMapper MakeMapper(DataViewSchema inputSchema) => new Mapper(this, inputSchema);
 
     /// <inheritdoc/>
-    public DataViewSchema GetOutputSchema(DataViewSchema inputSchema) => new Mapper(this, inputSchema).OutputSchema;
-
-    /// <inheritdoc/>
-    public IDataView Transform(IDataView input) =>
-        new RowMappedDataView(input ?? throw new ArgumentNullException(nameof(input)), new Mapper(this, input.Schema));
-
-    /// <inheritdoc/>
-    public void Save(ModelSaveContext ctx)
+    public override void Save(ModelSaveContext ctx)
     {
         ctx.SetVersionInfo(LoaderName, 1);
-        ctx.WriteJson("config.json", new Config(ColumnPairInfo.From(_columns)));
+        ctx.WriteJson("config.json", new Config(ColumnPairInfo.From(ColumnPairs)));
     }
 
     internal static ITransformer Load(ModelLoadContext ctx) =>
-        new KeyToValueMappingTransformer(ctx.ReadJson<Config>("config.json").Columns.Select(c => new InputOutputColumnPair(c.Output, c.Input)).ToArray());
+        new KeyToValueMappingTransformer(ColumnPairInfo.ToPairs(ctx.ReadJson<Config>("config.json").Columns));
 
     private sealed record Config([property: JsonPropertyName("columns")] ColumnPairInfo[] Columns);
 
-    private sealed class Mapper : RowMapper
+    private sealed class Mapper(KeyToValueMappingTransformer parent, DataViewSchema inputSchema) : OneToOneMapper(parent, inputSchema)
     {
-        private readonly KeyToValueMappingTransformer _parent;
-        private readonly DataViewSchema.Column[] _inputs;
-
-        public Mapper(KeyToValueMappingTransformer parent, DataViewSchema inputSchema)
-            : base(inputSchema)
-        {
-            _parent = parent;
-            _inputs = parent._columns.Select(c => SchemaUtils.GetInput(inputSchema, c.InputColumnName)).ToArray();
-        }
-
         protected override DataViewSchema.DetachedColumn[] CreateOutputColumns() =>
-            _parent._columns.Select((pair, i) =>
+            parent.ColumnPairs.Select((pair, i) =>
             {
-                var input = _inputs[i];
+                var input = Inputs[i];
                 var keyType = (input.Type as VectorDataViewType)?.ItemType as KeyDataViewType ?? input.Type as KeyDataViewType
                     ?? throw new InvalidOperationException($"Column '{input.Name}' of type {input.Type} is not a key column.");
                 var valuesType = ValuesType(input);
@@ -78,11 +58,9 @@ public sealed class KeyToValueMappingTransformer : ITransformer
             input.Annotations.Schema.GetColumnOrNull(AnnotationUtils.Kinds.KeyValues)?.Type as VectorDataViewType
             ?? throw new InvalidOperationException($"The key column '{input.Name}' has no KeyValues annotation to map keys back to values.");
 
-        public override IEnumerable<int> GetDependencies(int outputIndex) => [_inputs[outputIndex].Index];
-
         public override Delegate CreateGetter(DataViewRow input, int outputIndex)
         {
-            var column = _inputs[outputIndex];
+            var column = Inputs[outputIndex];
             var keyRaw = ((column.Type as VectorDataViewType)?.ItemType ?? column.Type).RawType;
             var valueRaw = ValuesType(column).ItemType.RawType;
             string name = column.Type is VectorDataViewType ? nameof(MakeVectorGetter) : nameof(MakeGetter);

@@ -6,36 +6,26 @@ using Microsoft.ML.Data.Internal;
 namespace Microsoft.ML.Transforms;
 
 /// <summary>Maps values to the keys learned by <see cref="ValueToKeyMappingEstimator"/>; unseen and missing values map to 0.</summary>
-public sealed class ValueToKeyMappingTransformer : ITransformer
+public sealed class ValueToKeyMappingTransformer : OneToOneTransformerBase
 {
     internal const string LoaderName = "ValueToKeyMappingTransformer";
-    private readonly InputOutputColumnPair[] _columns;
     private readonly TermMap[] _maps;
     private readonly bool _keyValuesAsText;
 
-    internal ValueToKeyMappingTransformer(InputOutputColumnPair[] columns, TermMap[] maps, bool keyValuesAsText)
+    internal ValueToKeyMappingTransformer(InputOutputColumnPair[] columns, TermMap[] maps, bool keyValuesAsText) : base(columns)
     {
-        _columns = columns;
         _maps = maps;
         _keyValuesAsText = keyValuesAsText;
     }
 
-    /// <summary>The output/input column pairs.</summary>
-    public IReadOnlyList<InputOutputColumnPair> Columns => _columns;
+    private protected override RowMapper MakeMapper(DataViewSchema inputSchema) => new Mapper(this, inputSchema);
 
     /// <inheritdoc/>
-    public DataViewSchema GetOutputSchema(DataViewSchema inputSchema) => new Mapper(this, inputSchema).OutputSchema;
-
-    /// <inheritdoc/>
-    public IDataView Transform(IDataView input) =>
-        new RowMappedDataView(input ?? throw new ArgumentNullException(nameof(input)), new Mapper(this, input.Schema));
-
-    /// <inheritdoc/>
-    public void Save(ModelSaveContext ctx)
+    public override void Save(ModelSaveContext ctx)
     {
         ctx.SetVersionInfo(LoaderName, 1);
         ctx.WriteJson("config.json", new Config(
-            ColumnPairInfo.From(_columns),
+            ColumnPairInfo.From(ColumnPairs),
             _keyValuesAsText,
             _maps.Select(m => m.ToJson()).ToArray()));
     }
@@ -44,7 +34,7 @@ public sealed class ValueToKeyMappingTransformer : ITransformer
     {
         var config = ctx.ReadJson<Config>("config.json");
         return new ValueToKeyMappingTransformer(
-            config.Columns.Select(c => new InputOutputColumnPair(c.Output, c.Input)).ToArray(),
+            ColumnPairInfo.ToPairs(config.Columns),
             config.Maps.Select(TermMap.FromJson).ToArray(),
             config.KeyValuesAsText);
     }
@@ -54,15 +44,13 @@ public sealed class ValueToKeyMappingTransformer : ITransformer
         [property: JsonPropertyName("keyValuesAsText")] bool KeyValuesAsText,
         [property: JsonPropertyName("maps")] JsonNode[] Maps);
 
-    private sealed class Mapper(ValueToKeyMappingTransformer parent, DataViewSchema inputSchema) : RowMapper(inputSchema)
+    private sealed class Mapper(ValueToKeyMappingTransformer parent, DataViewSchema inputSchema) : OneToOneMapper(parent, inputSchema)
     {
-        private readonly DataViewSchema.Column[] _inputs = parent._columns.Select(c => SchemaUtils.GetInput(inputSchema, c.InputColumnName)).ToArray();
-
         protected override DataViewSchema.DetachedColumn[] CreateOutputColumns() =>
-            parent._columns.Select((pair, i) =>
+            parent.ColumnPairs.Select((pair, i) =>
             {
                 var map = parent._maps[i];
-                var input = _inputs[i];
+                var input = Inputs[i];
                 var itemType = input.Type is VectorDataViewType v ? v.ItemType : input.Type;
                 if (itemType.RawType != map.ItemType.RawType)
                 {
@@ -82,9 +70,7 @@ public sealed class ValueToKeyMappingTransformer : ITransformer
                 return new DataViewSchema.DetachedColumn(pair.OutputColumnName, type, builder.ToAnnotations());
             }).ToArray();
 
-        public override IEnumerable<int> GetDependencies(int outputIndex) => [_inputs[outputIndex].Index];
-
         public override Delegate CreateGetter(DataViewRow input, int outputIndex) =>
-            parent._maps[outputIndex].CreateMapper(input, _inputs[outputIndex]);
+            parent._maps[outputIndex].CreateMapper(input, Inputs[outputIndex]);
     }
 }
