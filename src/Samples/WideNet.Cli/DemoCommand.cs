@@ -95,7 +95,7 @@ internal static class DemoCommand
         var test = ml.Data.LoadFromEnumerable(testTexts.Select(Row).ToList());
         var options = new WideNetTextClassificationTrainer.Options
         {
-            Architecture = arch == ModelArchitecture.WideNet ? ModelArchitecture.WideNet : arch,
+            Architecture = arch,
             MaxEpochs = epochs > 0 ? epochs : 4, MaxSequenceLength = 64, VocabularySize = 4000, Dropout = 0.1, Seed = 0, LogEverySteps = 100,
         };
         var pipeline = ml.Transforms.Conversion.MapValueToKey("Label").Append(ml.MulticlassClassification.Trainers.WideNet(options));
