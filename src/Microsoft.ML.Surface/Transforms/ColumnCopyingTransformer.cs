@@ -1,4 +1,3 @@
-using System.Text.Json.Serialization;
 using Microsoft.ML.Data;
 using Microsoft.ML.Data.Internal;
 
@@ -16,16 +15,9 @@ public sealed class ColumnCopyingTransformer : OneToOneTransformerBase
     private protected override RowMapper MakeMapper(DataViewSchema inputSchema) => new Mapper(this, inputSchema);
 
     /// <inheritdoc/>
-    public override void Save(ModelSaveContext ctx)
-    {
-        ctx.SetVersionInfo(LoaderName, 1);
-        ctx.WriteJson("config.json", new Config(ColumnPairInfo.From(ColumnPairs)));
-    }
+    public override void Save(ModelSaveContext ctx) => SaveColumnPairs(ctx, LoaderName);
 
-    internal static ITransformer Load(ModelLoadContext ctx) =>
-        new ColumnCopyingTransformer(ColumnPairInfo.ToPairs(ctx.ReadJson<Config>("config.json").Columns));
-
-    private sealed record Config([property: JsonPropertyName("columns")] ColumnPairInfo[] Columns);
+    internal static ITransformer Load(ModelLoadContext ctx) => new ColumnCopyingTransformer(LoadColumnPairs(ctx));
 
     private sealed class Mapper(ColumnCopyingTransformer parent, DataViewSchema inputSchema) : OneToOneMapper(parent, inputSchema)
     {

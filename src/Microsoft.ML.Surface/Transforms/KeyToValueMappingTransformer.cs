@@ -1,6 +1,5 @@
 using System.Numerics;
 using System.Reflection;
-using System.Text.Json.Serialization;
 using Microsoft.ML.Data;
 using Microsoft.ML.Data.Internal;
 
@@ -21,16 +20,9 @@ public sealed class KeyToValueMappingTransformer : OneToOneTransformerBase
     private protected override RowMapper MakeMapper(DataViewSchema inputSchema) => new Mapper(this, inputSchema);
 
     /// <inheritdoc/>
-    public override void Save(ModelSaveContext ctx)
-    {
-        ctx.SetVersionInfo(LoaderName, 1);
-        ctx.WriteJson("config.json", new Config(ColumnPairInfo.From(ColumnPairs)));
-    }
+    public override void Save(ModelSaveContext ctx) => SaveColumnPairs(ctx, LoaderName);
 
-    internal static ITransformer Load(ModelLoadContext ctx) =>
-        new KeyToValueMappingTransformer(ColumnPairInfo.ToPairs(ctx.ReadJson<Config>("config.json").Columns));
-
-    private sealed record Config([property: JsonPropertyName("columns")] ColumnPairInfo[] Columns);
+    internal static ITransformer Load(ModelLoadContext ctx) => new KeyToValueMappingTransformer(LoadColumnPairs(ctx));
 
     private sealed class Mapper(KeyToValueMappingTransformer parent, DataViewSchema inputSchema) : OneToOneMapper(parent, inputSchema)
     {

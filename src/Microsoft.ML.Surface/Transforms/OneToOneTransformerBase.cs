@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using Microsoft.ML.Data.Internal;
 using Microsoft.ML.Transforms;
 
@@ -34,6 +35,19 @@ public abstract class OneToOneTransformerBase : ITransformer
 
     /// <inheritdoc/>
     public abstract void Save(ModelSaveContext ctx);
+
+    /// <summary>Saves a transformer whose only state is its pairs: <c>config.json</c> = <c>{"columns": [...]}</c>.</summary>
+    private protected void SaveColumnPairs(ModelSaveContext ctx, string loaderName)
+    {
+        ctx.SetVersionInfo(loaderName, 1);
+        ctx.WriteJson("config.json", new PairsConfig(ColumnPairInfo.From(ColumnPairs)));
+    }
+
+    /// <summary>The pairs written by <see cref="SaveColumnPairs"/>.</summary>
+    private protected static InputOutputColumnPair[] LoadColumnPairs(ModelLoadContext ctx) =>
+        ColumnPairInfo.ToPairs(ctx.ReadJson<PairsConfig>("config.json").Columns);
+
+    private sealed record PairsConfig([property: JsonPropertyName("columns")] ColumnPairInfo[] Columns);
 
     /// <summary>A row mapper whose output <c>i</c> reads exactly input column <c>i</c> of the pairs.</summary>
     private protected abstract class OneToOneMapper : RowMapper
