@@ -63,11 +63,11 @@ public class BadInputTests
     {
         // Text where image bytes are expected.
         var texts = Ml.Transforms.Conversion.MapValueToKey("Label").Fit(Texts()).Transform(Texts());
-        var e = Assert.Throws<ArgumentException>(() => Quick(o => o.ImageColumnName = "Sentence1").Fit(texts));
+        var e = Assert.ThrowsAny<ArgumentException>(() => Quick(o => o.ImageColumnName = "Sentence1").Fit(texts));
         Assert.Contains("'Sentence1'", e.Message);
         Assert.Contains("LoadRawImageBytes", e.Message);
         // Bytes where text is expected.
-        var t = Assert.Throws<ArgumentException>(() => Ml.MulticlassClassification.Trainers.WideNetTextClassification(sentence1ColumnName: "Image").Fit(Keyed(Images(20))));
+        var t = Assert.ThrowsAny<ArgumentException>(() => Ml.MulticlassClassification.Trainers.WideNetTextClassification(sentence1ColumnName: "Image").Fit(Keyed(Images(20))));
         Assert.Contains("'Image'", t.Message);
         Assert.Contains("text", t.Message);
         // Pixels without their geometry.
@@ -151,14 +151,20 @@ public class BadInputTests
             using var s = zip.CreateEntry(name).Open();
             s.Write(new byte[] { 200, 0, 0, 0, 0, 0, 0, 0, (byte)'{' });
         }
-        var d = Assert.Throws<InvalidDataException>(() => Ml.Model.Load(damaged, out _));
+        // ML.NET calls loaders by reflection: their exception arrives as the InnerException of a TargetInvocationException.
+        var d = Assert.IsType<InvalidDataException>(Assert.Throws<System.Reflection.TargetInvocationException>(() => Ml.Model.Load(damaged, out _)).InnerException);
         Assert.Contains("weights.safetensors", d.Message);
+        var typed = Assert.Throws<InvalidDataException>(() => WideNetImageClassificationTransformer.Load(Ml, damaged, out _));
+        Assert.Contains("damaged.zip", typed.Message);
+        Assert.Contains("weights.safetensors", typed.Message);
 
         // A truncated file.
         var truncated = Path.Combine(dir, "truncated.zip");
         var bytes = File.ReadAllBytes(good);
         File.WriteAllBytes(truncated, bytes[..(bytes.Length / 2)]);
-        Assert.Throws<InvalidDataException>(() => Ml.Model.Load(truncated, out _));
+        Assert.Throws<FormatException>(() => Ml.Model.Load(truncated, out _));   // ML.NET: "Failed to open a zip archive"
+        var cut = Assert.Throws<InvalidDataException>(() => ModelFiles.Load(Ml, truncated, out _));
+        Assert.Contains("truncated.zip", cut.Message);
         Directory.Delete(dir, recursive: true);
     }
 

@@ -11,15 +11,84 @@ internal sealed record LabelInfo(string Name, KeyDataViewType Type, DataViewSche
 {
     public int ClassCount => ClassNames.Length;
 
-    /// <summary>A one-column schema holding the label's type and annotations (saved with the model).</summary>
-    public DataViewSchema ToSchema()
+    /// <summary>Only the KeyValues annotation (what PredictedLabel carries).</summary>
+    public DataViewSchema.Annotations KeyValueAnnotations()
     {
-        var b = new DataViewSchema.Builder();
-        b.AddColumn(Name, Type, Annotations);
-        return b.ToSchema();
+        var b = new DataViewSchema.Annotations.Builder();
+        b.Add(Annotations, kind => kind == AnnotationUtils.Kinds.KeyValues);
+        return b.ToAnnotations();
     }
 
-    public static LabelInfo FromSchema(DataViewSchema schema) => Columns.Label(schema, schema[0].Name);
+    /// <summary>The label as saved with a model: the key values keep their type (text or a number).</summary>
+    public SavedLabel ToSaved()
+    {
+        var saved = new SavedLabel { Name = Name, Count = Type.Count };
+        var kv = Annotations.Schema.GetColumnOrNull(AnnotationUtils.Kinds.KeyValues);
+        if (kv is { Type: VectorDataViewType { ItemType: PrimitiveDataViewType item } })
+        {
+            var values = (string[])typeof(LabelInfo).GetMethod(nameof(KeyValuesAsText), System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Static)!
+                .MakeGenericMethod(item.RawType).Invoke(null, [Annotations, kv.Value])!;
+            saved.KeyValueType = item.RawType == typeof(ReadOnlyMemory<char>) ? "Text" : item.RawType.Name;
+            saved.KeyValues = values;
+        }
+        return saved;
+    }
+
+    static string[] KeyValuesAsText<T>(DataViewSchema.Annotations annotations, DataViewSchema.Column column)
+    {
+        VBuffer<T> values = default;
+        annotations.GetValue(column.Name, ref values);
+        return values.DenseValues().Select(v => Convert.ToString(v, System.Globalization.CultureInfo.InvariantCulture) ?? "").ToArray();
+    }
+
+    /// <summary>Rebuilds the label of a saved model.</summary>
+    public static LabelInfo FromSaved(SavedLabel saved)
+    {
+        if (saved.Count is 0 or > int.MaxValue || string.IsNullOrEmpty(saved.Name))
+            throw new InvalidDataException($"{WideNetClassificationTransformer.LabelFile}: no label column with a class count");
+        var type = new KeyDataViewType(typeof(uint), saved.Count);
+        var b = new DataViewSchema.Annotations.Builder();
+        if (saved.KeyValues is { } values)
+        {
+            var (item, raw) = saved.KeyValueType switch
+            {
+                "Text" => ((PrimitiveDataViewType)TextDataViewType.Instance, typeof(ReadOnlyMemory<char>)),
+                "Single" => (NumberDataViewType.Single, typeof(float)),
+                "Double" => (NumberDataViewType.Double, typeof(double)),
+                "Int32" => (NumberDataViewType.Int32, typeof(int)),
+                "Int64" => (NumberDataViewType.Int64, typeof(long)),
+                "UInt32" => (NumberDataViewType.UInt32, typeof(uint)),
+                "UInt64" => (NumberDataViewType.UInt64, typeof(ulong)),
+                "Int16" => (NumberDataViewType.Int16, typeof(short)),
+                "UInt16" => (NumberDataViewType.UInt16, typeof(ushort)),
+                "Byte" => (NumberDataViewType.Byte, typeof(byte)),
+                "SByte" => (NumberDataViewType.SByte, typeof(sbyte)),
+                "Boolean" => (BooleanDataViewType.Instance, typeof(bool)),
+                var t => throw new InvalidDataException($"{WideNetClassificationTransformer.LabelFile}: unknown key value type '{t}'"),
+            };
+            typeof(LabelInfo).GetMethod(nameof(AddKeyValues), System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Static)!
+                .MakeGenericMethod(raw).Invoke(null, [b, values, item]);
+        }
+        var names = Enumerable.Range(0, (int)saved.Count)
+            .Select(i => saved.KeyValues is { } v && i < v.Length ? v[i] : (i + 1).ToString(System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+        return new LabelInfo(saved.Name, type, b.ToAnnotations(), names);
+    }
+
+    static void AddKeyValues<T>(DataViewSchema.Annotations.Builder b, string[] values, PrimitiveDataViewType item)
+    {
+        var parsed = values.Select(v => typeof(T) == typeof(ReadOnlyMemory<char>) ? (T)(object)v.AsMemory()
+                                                                                    : (T)Convert.ChangeType(v, typeof(T), System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+        b.AddKeyValues(parsed.Length, item, (ref VBuffer<T> dst) => dst = new VBuffer<T>(parsed.Length, parsed.ToArray()));
+    }
+}
+
+/// <summary>The label part of a saved model (label.json).</summary>
+internal sealed class SavedLabel
+{
+    public string Name { get; set; } = "";
+    public ulong Count { get; set; }
+    public string? KeyValueType { get; set; }
+    public string[]? KeyValues { get; set; }
 }
 
 /// <summary>Schema checks and typed row reading with messages that name the column and what to do.</summary>
@@ -44,14 +113,9 @@ internal static class Columns
             throw new ArgumentException($"label column '{name}' has a key type without a known class count ({key}); map it with MapValueToKey", nameof(name));
         var k = (int)key.Count;
         var names = Enumerable.Range(1, k).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToArray();
-        if (col.HasKeyValues(TextDataViewType.Instance))
-        {
-            VBuffer<ReadOnlyMemory<char>> values = default;
-            col.GetKeyValues(ref values);
-            var i = 0;
-            foreach (var v in values.DenseValues())
-                if (i < k) names[i++] = v.ToString();
-        }
+        var known = new LabelInfo(name, key, col.Annotations, names).ToSaved().KeyValues;
+        if (known is not null)
+            for (var i = 0; i < Math.Min(k, known.Length); i++) names[i] = known[i];
         return new LabelInfo(name, key, col.Annotations, names);
     }
 
@@ -75,5 +139,35 @@ internal static class Columns
         if (col.Type is not TextDataViewType)
             throw new ArgumentException($"{role} column '{name}' has type {col.Type}; it must be text (string)", nameof(name));
         return col;
+    }
+}
+
+/// <summary>The estimators' checks of a <see cref="SchemaShape"/> (GetOutputSchema), with messages naming the column.</summary>
+internal static class SchemaChecks
+{
+    public static string Names(SchemaShape schema) => string.Join(", ", schema.Select(c => $"'{c.Name}'"));
+
+    public static string Describe(SchemaShape.Column c) => c.Kind switch
+    {
+        SchemaShape.Column.VectorKind.Scalar => c.ItemType.ToString(),
+        SchemaShape.Column.VectorKind.Vector => $"Vector<{c.ItemType}>",
+        _ => $"VarVector<{c.ItemType}>",
+    } + (c.IsKey ? " (key)" : "");
+
+    public static void Label(SchemaShape schema, string name)
+    {
+        if (!schema.TryFindColumn(name, out var c))
+            throw new ArgumentOutOfRangeException(nameof(schema), $"label column '{name}' not found; the data has {Names(schema)}");
+        if (!c.IsKey || c.Kind != SchemaShape.Column.VectorKind.Scalar)
+            throw new ArgumentOutOfRangeException(nameof(schema), $"label column '{name}' has type {Describe(c)}; it must be a key type. Add " +
+                                                  $"mlContext.Transforms.Conversion.MapValueToKey(\"{name}\") before the trainer.");
+    }
+
+    public static void Text(SchemaShape schema, string name, string role)
+    {
+        if (!schema.TryFindColumn(name, out var c))
+            throw new ArgumentOutOfRangeException(nameof(schema), $"{role} column '{name}' not found; the data has {Names(schema)}");
+        if (c.Kind != SchemaShape.Column.VectorKind.Scalar || c.ItemType is not TextDataViewType)
+            throw new ArgumentOutOfRangeException(nameof(schema), $"{role} column '{name}' has type {Describe(c)}; it must be text (string)");
     }
 }

@@ -78,17 +78,39 @@ internal static class EstimatorCore
         return (rows.Subset(train), rows.Subset(test));
     }
 
-    /// <summary>Runs the training loop, logging to <see cref="MLContext.Log"/>.</summary>
-    public static TrainingResult Train(MLContext context, string source, WideNetTrainerOptionsBase o, int seed, IClassifier model,
+    /// <summary>Runs the training loop, logging through the host's channel (so <c>MLContext.Log</c> shows it). Stops
+    /// between steps when the options' token is cancelled, or when the environment is (<c>MLContext.CancelExecution</c>,
+    /// as AutoML ends a trial), then with ML.NET's own exception.</summary>
+    public static TrainingResult Train(IHost host, WideNetTrainerOptionsBase o, int seed, IClassifier model,
                                        IBatchSource train, IBatchSource? validation)
     {
         var (total, active) = VisionPresets.CountParameters(model);
-        Log(context, source, $"{total:N0} parameters ({active:N0} active per token), {train.Count} training rows" +
-                             (validation is null ? ", no validation" : $", {validation.Count} validation rows"));
+        Log(host, $"{total:N0} parameters ({active:N0} active per token), {train.Count} training rows" +
+                  (validation is null ? ", no validation" : $", {validation.Count} validation rows"));
         var trainerOptions = o.ToTrainerOptions(seed, o.CheckpointDirectory);
         if (validation is null) trainerOptions.EarlyStoppingPatience = 0;
-        return new Trainer(trainerOptions).Fit(model, train, validation, o.Progress, m => Log(context, source, m), o.CancellationToken);
+        return WithCancellation(host, o.CancellationToken,
+            token => new Trainer(trainerOptions).Fit(model, train, validation, o.Progress, m => Log(host, m), token));
     }
 
-    public static void Log(MLContext context, string source, string message) => context.WriteLog(ChannelMessageKind.Info, source, message);
+    /// <summary>Runs <paramref name="work"/> with a token cancelled by <paramref name="token"/> or by the environment.</summary>
+    public static T WithCancellation<T>(IHost host, CancellationToken token, Func<CancellationToken, T> work)
+    {
+        MLNetBridge.CheckAlive(host);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(token);
+        using var poll = new Timer(_ => { if (MLNetBridge.IsCanceled(host)) linked.Cancel(); }, null, 50, 50);
+        try { return work(linked.Token); }
+        catch (OperationCanceledException) when (!token.IsCancellationRequested)
+        {
+            MLNetBridge.CheckAlive(host);   // the environment was cancelled: ML.NET's exception
+            throw;
+        }
+    }
+
+    /// <summary>One informational message on the host's channel.</summary>
+    public static void Log(IHost host, string message)
+    {
+        using var ch = host.Start("Fit");
+        ch.Info(MessageSensitivity.None, message);
+    }
 }

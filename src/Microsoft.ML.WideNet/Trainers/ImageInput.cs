@@ -1,6 +1,7 @@
 using Microsoft.ML.Data;
 using Microsoft.ML.WideNet.Training;
 using Microsoft.ML.WideNet.Vision;
+using Microsoft.ML.Transforms.Image;
 using WideNet.Torch;
 
 namespace Microsoft.ML.WideNet;
@@ -27,56 +28,84 @@ internal sealed class ImageInput
     public ImagePreprocessor CreatePreprocessor() =>
         new(new ImagePreprocessingOptions { ImageSize = ImageSize, Channels = Channels, Mean = Mean, Std = Std });
 
-    /// <summary>Checks that <paramref name="schema"/> has the image column with a usable type.</summary>
+    /// <summary>What an image column holds, by its type.</summary>
+    public enum ColumnKind { EncodedBytes, Pixels, Image }
+
+    /// <summary>The kind of a column of <paramref name="type"/>, or null for a type no image model reads.</summary>
+    public static ColumnKind? KindOf(DataViewType type) => type switch
+    {
+        ImageDataViewType => ColumnKind.Image,
+        VectorDataViewType { ItemType: var t } when t == NumberDataViewType.Byte => ColumnKind.EncodedBytes,
+        VectorDataViewType { ItemType: var t } when t == NumberDataViewType.Single => ColumnKind.Pixels,
+        _ => null,
+    };
+
+    const string Expected = "MLImage (mlContext.Transforms.LoadImages), encoded image bytes (mlContext.Transforms.LoadRawImageBytes) or a vector of float pixels";
+
+    /// <summary>Checks that <paramref name="schema"/> has the image column with a type this model reads: any image or
+    /// encoded bytes; float pixels only of the geometry the model was trained on.</summary>
     public void CheckSchema(DataViewSchema schema)
     {
         var col = Columns.Find(schema, Column, "image");
-        if (Pixels)
+        switch (KindOf(col.Type))
         {
-            if (col.Type is not VectorDataViewType { ItemType: var it } v || it != NumberDataViewType.Single)
-                throw new ArgumentException($"image column '{Column}' has type {col.Type}; this model reads float pixel vectors", nameof(schema));
-            if (v.IsKnownSize && v.Size != PixelWidth * PixelHeight * PixelChannels)
-                throw new ArgumentException($"image column '{Column}' holds {v.Size} values per row; this model reads {PixelWidth}×{PixelHeight}×{PixelChannels} = {PixelWidth * PixelHeight * PixelChannels} pixels", nameof(schema));
+            case null:
+                throw new ArgumentOutOfRangeException(nameof(schema), $"image column '{Column}' has type {col.Type}; expected {Expected}");
+            case ColumnKind.Pixels when !Pixels:
+                throw new ArgumentOutOfRangeException(nameof(schema), $"image column '{Column}' holds float pixels, but this model was trained on images: give it MLImage or encoded image bytes");
+            case ColumnKind.Pixels when col.Type is VectorDataViewType { IsKnownSize: true } v && v.Size != PixelWidth * PixelHeight * PixelChannels:
+                throw new ArgumentOutOfRangeException(nameof(schema), $"image column '{Column}' holds {v.Size} values per row; this model reads {PixelWidth}×{PixelHeight}×{PixelChannels} = {PixelWidth * PixelHeight * PixelChannels} pixels");
         }
-        else if (col.Type is not VectorDataViewType { ItemType: var bt } || bt != NumberDataViewType.Byte)
-            throw new ArgumentException($"image column '{Column}' has type {col.Type}; this model reads encoded image bytes (mlContext.Transforms.LoadRawImageBytes)", nameof(schema));
     }
 
-    /// <summary>Kind of column for new training: bytes or pixels; anything else is an error that says what to do.</summary>
-    public static bool IsPixelColumn(DataViewSchema schema, string column)
+    /// <summary>Kind of column for new training; anything else is an error that says what to do.</summary>
+    public static ColumnKind KindForTraining(DataViewSchema schema, string column)
     {
         var col = Columns.Find(schema, column, "image");
-        return col.Type switch
-        {
-            VectorDataViewType { ItemType: var t } when t == NumberDataViewType.Byte => false,
-            VectorDataViewType { ItemType: var t } when t == NumberDataViewType.Single => true,
-            _ => throw new ArgumentException($"image column '{column}' has type {col.Type}; expected encoded image bytes " +
-                                             "(mlContext.Transforms.LoadRawImageBytes) or a vector of float pixels", nameof(column)),
-        };
+        return KindOf(col.Type) ?? throw new ArgumentOutOfRangeException(nameof(column), $"image column '{column}' has type {col.Type}; expected {Expected}");
     }
 
-    /// <summary>A getter that copies the current row's image (byte[] or float[]).</summary>
+    /// <summary>A getter that copies the current row's image: byte[] (encoded), float[] (pixels) or
+    /// <see cref="RgbImage"/> (from an MLImage).</summary>
     public Func<object> Getter(DataViewRow row)
     {
         var col = row.Schema[Column];
-        if (Pixels)
+        switch (KindOf(col.Type))
         {
-            var g = row.GetGetter<VBuffer<float>>(col);
-            VBuffer<float> v = default;
-            return () => { g(ref v); return v.DenseValues().ToArray(); };
+            case ColumnKind.Pixels:
+            {
+                var g = row.GetGetter<VBuffer<float>>(col);
+                VBuffer<float> v = default;
+                return () => { g(ref v); return v.DenseValues().ToArray(); };
+            }
+            case ColumnKind.Image:
+            {
+                var g = row.GetGetter<MLImage>(col);
+                return () =>
+                {
+                    MLImage image = null!;
+                    g(ref image);
+                    return image is null ? RgbImage.Missing : RgbImage.From(image);
+                };
+            }
+            default:
+            {
+                var b = row.GetGetter<VBuffer<byte>>(col);
+                VBuffer<byte> bytes = default;
+                return () => { b(ref bytes); return bytes.DenseValues().ToArray(); };
+            }
         }
-        var b = row.GetGetter<VBuffer<byte>>(col);
-        VBuffer<byte> bytes = default;
-        return () => { b(ref bytes); return bytes.DenseValues().ToArray(); };
     }
 
     /// <summary>Image → float32 [C, H, W] in [0, 1] with the network's channel count.</summary>
     public Tensor Decode(ImagePreprocessor pre, object item, string name) => item switch
     {
         byte[] bytes => pre.Decode(bytes, name),
-        float[] pixels => pixels.Length == PixelWidth * PixelHeight * PixelChannels
+        float[] pixels => pixels.Length == PixelWidth * PixelHeight * PixelChannels && pixels.Length > 0
             ? pre.FromPixels(pixels, PixelWidth, PixelHeight, PixelChannels, Layout, PixelScale)
             : throw new InvalidDataException($"{name}: {pixels.Length} pixel values, expected {PixelWidth}×{PixelHeight}×{PixelChannels}"),
+        RgbImage { Width: 0 } => throw new InvalidDataException($"{name}: the image is missing (the MLImage is null)"),
+        RgbImage rgb => pre.FromPixels(rgb.Pixels, rgb.Width, rgb.Height, 3, PixelLayout.ChannelsLast, 1f / 255f),
         _ => throw new InvalidDataException($"{name}: not an image"),
     };
 
@@ -100,5 +129,28 @@ internal sealed class ImageRowsBatchSource(ImageInput input, ImagePreprocessor p
         var x = input.Batch(pre, chosen, j => $"column '{input.Column}', row {rowNumbers[indices[j]]}", aug,
                             aug is null ? null : j => context.RandomForExample(indices[j]));
         return new Batch(x, torch.tensor(indices.Select(i => (long)labels[i]).ToArray()));
+    }
+}
+
+/// <summary>An MLImage's pixels as RGB floats in 0–255, height × width × 3 (MLImage is BGRA or RGBA, 8 bits).</summary>
+internal sealed record RgbImage(int Width, int Height, float[] Pixels)
+{
+    public static readonly RgbImage Missing = new(0, 0, []);
+
+    public static RgbImage From(MLImage image)
+    {
+        var (w, h) = (image.Width, image.Height);
+        var src = image.Pixels;
+        var bgra = image.PixelFormat == MLPixelFormat.Bgra32;
+        if (!bgra && image.PixelFormat != MLPixelFormat.Rgba32)
+            throw new InvalidDataException($"MLImage pixel format {image.PixelFormat} is not supported (expected Bgra32 or Rgba32)");
+        var dst = new float[w * h * 3];
+        for (int i = 0, j = 0; i < w * h; i++, j += 4)
+        {
+            dst[3 * i] = src[bgra ? j + 2 : j];
+            dst[3 * i + 1] = src[j + 1];
+            dst[3 * i + 2] = src[bgra ? j : j + 2];
+        }
+        return new RgbImage(w, h, dst);
     }
 }

@@ -1,3 +1,4 @@
+using Microsoft.ML.Runtime;
 using System.Diagnostics;
 using Microsoft.ML.WideNet.Models;
 using Microsoft.ML.WideNet.Nn;
@@ -28,7 +29,7 @@ internal static class MaskedLanguageModelPretraining
         }
     }
 
-    public static void Run(MLContext context, string source, WideNetTrainerOptionsBase o, int seed, IClassifier model,
+    public static void Run(IHost host, WideNetTrainerOptionsBase o, int seed, IClassifier model,
                            IReadOnlyList<EncodedText> texts, int vocabulary)
     {
         if (model is not ITokenEncoder encoder)
@@ -56,6 +57,7 @@ internal static class MaskedLanguageModelPretraining
                 for (var b = 0; b < stepsPerEpoch; b++)
                 {
                     o.CancellationToken.ThrowIfCancellationRequested();
+                    MLNetBridge.CheckAlive(host);
                     using var scope = torch.NewDisposeScope();
                     var batch = order.Skip(b * o.BatchSize).Take(o.BatchSize).Select(i => texts[i]).ToArray();
                     var (ids, mask) = TextInput.Pad(batch);
@@ -74,7 +76,7 @@ internal static class MaskedLanguageModelPretraining
                     lossSum += loss.item<double>();
                     step++;
                 }
-                EstimatorCore.Log(context, source, FormattableString.Invariant(
+                EstimatorCore.Log(host, FormattableString.Invariant(
                     $"pretraining epoch {epoch + 1}/{o.PretrainEpochsOf()}: masked-token loss {lossSum / stepsPerEpoch:F4} ({sw.Elapsed:hh\\:mm\\:ss})"));
             }
         }

@@ -9,12 +9,12 @@ public static class WideNetCatalog
     /// <summary>An image classifier with every setting in <paramref name="options"/>.</summary>
     public static WideNetImageClassificationTrainer WideNet(this MulticlassClassificationCatalog.MulticlassClassificationTrainers catalog,
                                                             WideNetImageClassificationTrainer.Options options) =>
-        new(catalog.GetMLContext(), options);
+        new(MLNetBridge.Environment(catalog), options);
 
     /// <summary>A text classifier with every setting in <paramref name="options"/>.</summary>
     public static WideNetTextClassificationTrainer WideNet(this MulticlassClassificationCatalog.MulticlassClassificationTrainers catalog,
                                                            WideNetTextClassificationTrainer.Options options) =>
-        new(catalog.GetMLContext(), options);
+        new(MLNetBridge.Environment(catalog), options);
 
     /// <summary>A WideNet image classifier (Tiny preset; see <see cref="WideNetImageClassificationTrainer.Options"/> for more).</summary>
     /// <param name="catalog">The trainers catalog.</param>
@@ -26,9 +26,9 @@ public static class WideNetCatalog
     /// <param name="maxEpochs">Passes over the data.</param>
     /// <param name="validationSet">Validation data (null: 10% of the training rows are held out).</param>
     public static WideNetImageClassificationTrainer WideNetImageClassification(this MulticlassClassificationCatalog.MulticlassClassificationTrainers catalog,
-        string labelColumnName = DefaultColumnNames.Label, string imageColumnName = "Image", string scoreColumnName = DefaultColumnNames.Score,
-        string predictedLabelColumnName = DefaultColumnNames.PredictedLabel, int batchSize = 64, int maxEpochs = 10, IDataView? validationSet = null) =>
-        new(catalog.GetMLContext(), new WideNetImageClassificationTrainer.Options
+        string labelColumnName = "Label", string imageColumnName = "Image", string scoreColumnName = "Score",
+        string predictedLabelColumnName = "PredictedLabel", int batchSize = 64, int maxEpochs = 10, IDataView? validationSet = null) =>
+        new(MLNetBridge.Environment(catalog), new WideNetImageClassificationTrainer.Options
         {
             LabelColumnName = labelColumnName, ImageColumnName = imageColumnName, ScoreColumnName = scoreColumnName,
             PredictedLabelColumnName = predictedLabelColumnName, BatchSize = batchSize, MaxEpochs = maxEpochs, ValidationSet = validationSet,
@@ -45,10 +45,10 @@ public static class WideNetCatalog
     /// <param name="maxEpochs">Passes over the data.</param>
     /// <param name="validationSet">Validation data (null: 10% of the training rows are held out).</param>
     public static WideNetTextClassificationTrainer WideNetTextClassification(this MulticlassClassificationCatalog.MulticlassClassificationTrainers catalog,
-        string labelColumnName = DefaultColumnNames.Label, string sentence1ColumnName = "Sentence1", string? sentence2ColumnName = null,
-        string scoreColumnName = DefaultColumnNames.Score, string predictedLabelColumnName = DefaultColumnNames.PredictedLabel,
+        string labelColumnName = "Label", string sentence1ColumnName = "Sentence1", string? sentence2ColumnName = null,
+        string scoreColumnName = "Score", string predictedLabelColumnName = "PredictedLabel",
         int batchSize = 32, int maxEpochs = 10, IDataView? validationSet = null) =>
-        new(catalog.GetMLContext(), new WideNetTextClassificationTrainer.Options
+        new(MLNetBridge.Environment(catalog), new WideNetTextClassificationTrainer.Options
         {
             LabelColumnName = labelColumnName, Sentence1ColumnName = sentence1ColumnName, Sentence2ColumnName = sentence2ColumnName,
             ScoreColumnName = scoreColumnName, PredictedLabelColumnName = predictedLabelColumnName, BatchSize = batchSize,
@@ -63,7 +63,7 @@ public static class WideNetCatalog
         ArgumentNullException.ThrowIfNull(options);
         var o = options.Clone();
         o.Architecture = ModelArchitecture.Brainformer;
-        return new(catalog.GetMLContext(), o);
+        return new(MLNetBridge.Environment(catalog), o);
     }
 
     /// <summary>A Brainformer text classifier: <paramref name="options"/> with <c>Architecture = Brainformer</c> (the
@@ -74,20 +74,20 @@ public static class WideNetCatalog
         ArgumentNullException.ThrowIfNull(options);
         var o = options.Clone();
         o.Architecture = ModelArchitecture.Brainformer;
-        return new(catalog.GetMLContext(), o);
+        return new(MLNetBridge.Environment(catalog), o);
     }
 
     /// <summary>A Brainformer image classifier with the defaults of <see cref="WideNetImageClassification"/>.</summary>
     public static WideNetImageClassificationTrainer BrainformerImageClassification(this MulticlassClassificationCatalog.MulticlassClassificationTrainers catalog,
-        string labelColumnName = DefaultColumnNames.Label, string imageColumnName = "Image", string scoreColumnName = DefaultColumnNames.Score,
-        string predictedLabelColumnName = DefaultColumnNames.PredictedLabel, int batchSize = 64, int maxEpochs = 10, IDataView? validationSet = null) =>
+        string labelColumnName = "Label", string imageColumnName = "Image", string scoreColumnName = "Score",
+        string predictedLabelColumnName = "PredictedLabel", int batchSize = 64, int maxEpochs = 10, IDataView? validationSet = null) =>
         catalog.Brainformer(catalog.WideNetImageClassification(labelColumnName, imageColumnName, scoreColumnName, predictedLabelColumnName,
                                                                batchSize, maxEpochs, validationSet).TrainerOptions);
 
     /// <summary>A Brainformer text classifier with the defaults of <see cref="WideNetTextClassification"/>.</summary>
     public static WideNetTextClassificationTrainer BrainformerTextClassification(this MulticlassClassificationCatalog.MulticlassClassificationTrainers catalog,
-        string labelColumnName = DefaultColumnNames.Label, string sentence1ColumnName = "Sentence1", string? sentence2ColumnName = null,
-        string scoreColumnName = DefaultColumnNames.Score, string predictedLabelColumnName = DefaultColumnNames.PredictedLabel,
+        string labelColumnName = "Label", string sentence1ColumnName = "Sentence1", string? sentence2ColumnName = null,
+        string scoreColumnName = "Score", string predictedLabelColumnName = "PredictedLabel",
         int batchSize = 32, int maxEpochs = 10, IDataView? validationSet = null) =>
         catalog.Brainformer(catalog.WideNetTextClassification(labelColumnName, sentence1ColumnName, sentence2ColumnName, scoreColumnName,
                                                               predictedLabelColumnName, batchSize, maxEpochs, validationSet).TrainerOptions);

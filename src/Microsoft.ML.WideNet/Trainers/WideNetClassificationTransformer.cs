@@ -1,5 +1,7 @@
+using System.Text;
 using System.Text.Json;
 using Microsoft.ML.Data;
+using Microsoft.ML.Runtime;
 using Microsoft.ML.WideNet.Models;
 using Microsoft.ML.WideNet.Training;
 using WideNet.Torch;
@@ -9,23 +11,24 @@ namespace Microsoft.ML.WideNet;
 
 /// <summary>
 /// A trained WideNet-family classifier as an ML.NET transformer: adds <c>Score</c> (softmax probabilities, one per class,
-/// with the class names as slot names) and <c>PredictedLabel</c> (a key with the label's key values), scoring
-/// <see cref="BatchSize"/> rows per forward pass. It never reads the label column. It owns the network's native memory:
-/// dispose it when done.
+/// with the class names as slot names) and <c>PredictedLabel</c> (a key with the label's key values). <c>Transform</c> is
+/// lazy and scores <see cref="BatchSize"/> rows per forward pass; <c>GetRowToRowMapper</c> serves
+/// <c>PredictionEngine</c>. It never reads the label column. It owns the network's native memory: dispose it (or the
+/// chain holding it) when done.
 /// </summary>
-public abstract class WideNetClassificationTransformer : BatchColumnTransformerBase, IDisposable
+public abstract class WideNetClassificationTransformer : ITransformer, IDisposable
 {
     private protected readonly IClassifier Model;
     internal readonly ModelSpec Spec;
     internal readonly LabelInfo Label;
-    private protected readonly MLContext Context;
+    private protected readonly IHostEnvironment Env;
     readonly global::WideNet.Torch.Device _device;
     bool _disposed;
 
-    private protected WideNetClassificationTransformer(MLContext context, IClassifier model, ModelSpec spec, LabelInfo label,
+    private protected WideNetClassificationTransformer(IHostEnvironment env, IClassifier model, ModelSpec spec, LabelInfo label,
                                                        string scoreColumnName, string predictedLabelColumnName, TrainingResult? result)
     {
-        Context = context;
+        Env = env;
         Model = model;
         Spec = spec;
         Label = label;
@@ -59,12 +62,71 @@ public abstract class WideNetClassificationTransformer : BatchColumnTransformerB
     /// <summary>Rows scored per forward pass.</summary>
     public int BatchSize { get; set; } = 64;
 
-    /// <summary>The schema shape a trainer promises: the input plus Score and PredictedLabel.</summary>
+    // ---- ITransformer ---------------------------------------------------------------------------------------
+
+    /// <summary>True: the transformer maps rows one to one (PredictionEngine works).</summary>
+    public bool IsRowToRowMapper => true;
+
+    /// <summary>The input schema plus Score and PredictedLabel; a missing or mistyped input column throws, naming it.</summary>
+    public DataViewSchema GetOutputSchema(DataViewSchema inputSchema)
+    {
+        ArgumentNullException.ThrowIfNull(inputSchema);
+        CheckInput(inputSchema);
+        return new ScoringSchema(inputSchema, OutputColumns()).Output;
+    }
+
+    /// <summary>A lazy view of <paramref name="input"/> with Score and PredictedLabel, scored in batches.</summary>
+    public IDataView Transform(IDataView input)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        CheckInput(input.Schema);
+        return new ScoringDataView(input, this);
+    }
+
+    /// <summary>The row-to-row mapper PredictionEngine and TransformerChain use.</summary>
+    public IRowToRowMapper GetRowToRowMapper(DataViewSchema inputSchema)
+    {
+        ArgumentNullException.ThrowIfNull(inputSchema);
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        CheckInput(inputSchema);
+        return new ScoringRowMapper(inputSchema, this);
+    }
+
+    /// <summary>Writes this transformer's entry into ML.NET's model zip (called by <c>mlContext.Model.Save</c>).</summary>
+    public abstract void Save(ModelSaveContext ctx);
+
+    // ---- what the image and text transformers provide -----------------------------------------------------------
+
+    /// <summary>Throws, naming the column, when <paramref name="schema"/> lacks an input column or has a wrong type.</summary>
+    private protected abstract void CheckInput(DataViewSchema schema);
+    /// <summary>The input columns scoring reads (checked by <see cref="CheckInput"/>).</summary>
+    internal abstract IEnumerable<DataViewSchema.Column> InputColumns(DataViewSchema schema);
+    /// <summary>A reader of the current row's input (a copy that stays valid after the row moves on).</summary>
+    internal abstract Func<object> Reader(DataViewRow row);
+    /// <summary>Probabilities [n·K] of the items <see cref="Reader"/> returned; <paramref name="nameOf"/> names an item in messages.</summary>
+    internal abstract float[] ScoreItems(IReadOnlyList<object> items, Func<int, string> nameOf);
+
+    /// <summary>The schema shape a trainer promises: the input plus Score (with slot names) and PredictedLabel (a key
+    /// with the label's key values, so MapKeyToValue can follow).</summary>
     internal static SchemaShape OutputShape(SchemaShape input, string label, string score, string predicted)
     {
         var cols = input.Where(c => c.Name != score && c.Name != predicted).ToList();
-        cols.Add(new SchemaShape.Column(score, SchemaShape.Column.VectorKind.Vector, NumberDataViewType.Single, false));
-        cols.Add(new SchemaShape.Column(predicted, SchemaShape.Column.VectorKind.Scalar, NumberDataViewType.UInt32, true));
+        var text = TextDataViewType.Instance;
+        var scoreAnnotations = new List<SchemaShape.Column>
+        {
+            MLNetBridge.Column(AnnotationUtils.Kinds.ScoreColumnKind, SchemaShape.Column.VectorKind.Scalar, text, false),
+            MLNetBridge.Column(AnnotationUtils.Kinds.ScoreValueKind, SchemaShape.Column.VectorKind.Scalar, text, false),
+        };
+        var predictedAnnotations = new List<SchemaShape.Column>();
+        if (input.TryFindColumn(label, out var labelColumn) && labelColumn.Annotations.TryFindColumn(AnnotationUtils.Kinds.KeyValues, out var keyValues))
+        {
+            predictedAnnotations.Add(keyValues);
+            if (keyValues.ItemType is TextDataViewType)
+                scoreAnnotations.Add(MLNetBridge.Column(AnnotationUtils.Kinds.SlotNames, SchemaShape.Column.VectorKind.Vector, text, false));
+        }
+        cols.Add(MLNetBridge.Column(score, SchemaShape.Column.VectorKind.Vector, NumberDataViewType.Single, false, new SchemaShape(scoreAnnotations)));
+        cols.Add(MLNetBridge.Column(predicted, SchemaShape.Column.VectorKind.Scalar, NumberDataViewType.UInt32, true, new SchemaShape(predictedAnnotations)));
         return new SchemaShape(cols);
     }
 
@@ -74,43 +136,26 @@ public abstract class WideNetClassificationTransformer : BatchColumnTransformerB
         ObjectDisposedException.ThrowIf(_disposed, this);
         using var scope = torch.NewDisposeScope();
         using var inference = torch.inference_mode();
-        var autocast = _device.IsCuda;
         ClassifierOutput output;
-        if (autocast)
+        try
         {
-            using var _ = torch.autocast(DeviceType.CUDA, ScalarType.BFloat16);
-            output = Model.forward(input.to(_device), mask?.to(_device));
+            if (_device.IsCuda)
+            {
+                using var _ = torch.autocast(DeviceType.CUDA, ScalarType.BFloat16);
+                output = Model.forward(input.to(_device), mask?.to(_device));
+            }
+            else output = Model.forward(input.to(_device), mask?.to(_device));
         }
-        else output = Model.forward(input.to(_device), mask?.to(_device));
+        catch (TorchException e)
+        {
+            throw new InvalidOperationException($"scoring a batch of shape [{string.Join(", ", input.shape)}] failed in LibTorch: {e.Message}", e);
+        }
         return output.Logits.to(ScalarType.Float32).softmax(1).to(global::WideNet.Torch.Device.CPU).ToArray<float>();
     }
 
-    /// <summary>Writes probabilities and argmax keys of a block of rows.</summary>
-    private protected void WriteOutputs(BatchColumnOutputs outputs, float[] probabilities)
-    {
-        var k = ClassCount;
-        var scores = outputs.IsActive(0) ? outputs.GetValues<VBuffer<float>>(0) : default;
-        var labels = outputs.IsActive(1) ? outputs.GetValues<uint>(1) : default;
-        for (var r = 0; r < outputs.RowCount; r++)
-        {
-            var row = probabilities.AsSpan(r * k, k);
-            if (!scores.IsEmpty)
-            {
-                var editor = VBufferEditor.Create(ref scores[r], k);
-                row.CopyTo(editor.Values);
-                scores[r] = editor.Commit();
-            }
-            if (!labels.IsEmpty)
-            {
-                var best = 0;
-                for (var c = 1; c < k; c++) if (row[c] > row[best]) best = c;
-                labels[r] = (uint)best + 1;
-            }
-        }
-    }
-
-    /// <summary>The Score and PredictedLabel columns with their annotations.</summary>
-    private protected IEnumerable<DataViewSchema.DetachedColumn> OutputColumns()
+    /// <summary>The Score and PredictedLabel columns with their annotations (slot names = class names; ML.NET's score
+    /// kinds, so evaluators recognise a multiclass score; the label's key values on PredictedLabel).</summary>
+    internal DataViewSchema.DetachedColumn[] OutputColumns()
     {
         var k = ClassCount;
         var names = Label.ClassNames;
@@ -121,16 +166,21 @@ public abstract class WideNetClassificationTransformer : BatchColumnTransformerB
             for (var i = 0; i < k; i++) editor.Values[i] = names[i].AsMemory();
             dst = editor.Commit();
         });
-        var predicted = new DataViewSchema.Annotations.Builder();
-        predicted.Add(Label.Annotations, kind => kind == AnnotationUtils.Kinds.KeyValues);
-        yield return new(ScoreColumnName, new VectorDataViewType(NumberDataViewType.Single, k), score.ToAnnotations());
-        yield return new(PredictedLabelColumnName, Label.Type, predicted.ToAnnotations());
+        score.Add(AnnotationUtils.Kinds.ScoreColumnKind, TextDataViewType.Instance,
+                  (ref ReadOnlyMemory<char> dst) => dst = AnnotationUtils.Const.ScoreColumnKind.MulticlassClassification.AsMemory());
+        score.Add(AnnotationUtils.Kinds.ScoreValueKind, TextDataViewType.Instance,
+                  (ref ReadOnlyMemory<char> dst) => dst = AnnotationUtils.Const.ScoreValueKind.Score.AsMemory());
+        return
+        [
+            new(ScoreColumnName, new VectorDataViewType(NumberDataViewType.Single, k), score.ToAnnotations()),
+            new(PredictedLabelColumnName, Label.Type, Label.KeyValueAnnotations()),
+        ];
     }
 
     // ---- saving and loading ---------------------------------------------------------------------------------
 
     internal const string ModelFile = "model.json";
-    internal const string LabelFile = "label.schema.json";
+    internal const string LabelFile = "label.json";
     internal const string WeightsFile = "weights.safetensors";
 
     /// <summary>What every WideNet model entry holds besides the weights.</summary>
@@ -144,33 +194,42 @@ public abstract class WideNetClassificationTransformer : BatchColumnTransformerB
         public TextInput? Text { get; set; }
     }
 
-    private protected void SaveCommon(ModelSaveContext ctx, string loaderName, string task, ImageInput? image, TextInput? text)
+    /// <summary>The files of this transformer's entry: configuration, label, weights (plus what a subclass adds).</summary>
+    private protected List<(string name, byte[] bytes)> EntryFiles(string task, ImageInput? image, TextInput? text)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        ctx.SetVersionInfo(loaderName, 1);
-        ctx.WriteJson(ModelFile, new SavedModel
+        var saved = new SavedModel
         {
             Task = task, Spec = Spec, ScoreColumnName = ScoreColumnName, PredictedLabelColumnName = PredictedLabelColumnName, Image = image, Text = text,
-        });
-        ctx.WriteSchema(LabelFile, Label.ToSchema());
+        };
         using var scope = torch.NewDisposeScope();
         var cpu = Model.Module.state_dict().Select(kv => KeyValuePair.Create(kv.Key, kv.Value.detach().to(global::WideNet.Torch.Device.CPU)));
-        ctx.WriteBytes(WeightsFile, Safetensors.Serialize(cpu));
+        return
+        [
+            (ModelFile, JsonSerializer.SerializeToUtf8Bytes(saved, Json)),
+            (LabelFile, JsonSerializer.SerializeToUtf8Bytes(Label.ToSaved(), Json)),
+            (WeightsFile, Safetensors.Serialize(cpu)),
+        ];
     }
 
-    /// <summary>Reads the common parts of a saved entry and rebuilds the network with its weights, on the GPU when
-    /// <see cref="MLContext.GpuDeviceId"/> is set and one is available (else the CPU).</summary>
-    internal static (SavedModel saved, IClassifier model, LabelInfo label) LoadCommon(ModelLoadContext ctx, string expectedTask)
+    /// <summary>Parses the common files of an entry (already checksum-verified) and rebuilds the network with its
+    /// weights, on the GPU when the context's <c>GpuDeviceId</c> is set and one is available (else the CPU).</summary>
+    internal static (SavedModel saved, IClassifier model, LabelInfo label) LoadCommon(IHostEnvironment env, IReadOnlyDictionary<string, byte[]> files, string expectedTask)
     {
-        var saved = ctx.ReadJson<SavedModel>(ModelFile);
+        var saved = ReadJson<SavedModel>(files, ModelFile);
         if (saved.Task != expectedTask)
             throw new InvalidDataException($"the model entry holds a WideNet {saved.Task} classifier, not a {expectedTask} classifier");
-        var label = LabelInfo.FromSchema(ctx.ReadSchema(LabelFile));
-        var model = saved.Spec.Create();
+        var label = LabelInfo.FromSaved(ReadJson<SavedLabel>(files, LabelFile));
+        IClassifier model;
+        try { model = saved.Spec.Create(); }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException or TorchException)
+        {
+            throw new InvalidDataException($"{ModelFile} describes no network this library can build: {e.Message}", e);
+        }
         try
         {
             Dictionary<string, Tensor> weights;
-            try { weights = Safetensors.Deserialize(ctx.ReadBytes(WeightsFile), out _); }
+            try { weights = Safetensors.Deserialize(Need(files, WeightsFile), out _); }
             catch (Exception e) when (e is InvalidDataException or ArgumentException or TorchException) { throw new InvalidDataException($"{WeightsFile} is damaged: {e.Message}", e); }
             try { model.Module.load_state_dict(weights, strict: true); }
             catch (Exception e) when (e is InvalidDataException or ArgumentException or TorchException)
@@ -178,10 +237,11 @@ public abstract class WideNetClassificationTransformer : BatchColumnTransformerB
                 throw new InvalidDataException($"{WeightsFile} does not match the network described in {ModelFile}: {e.Message}", e);
             }
             finally { foreach (var t in weights.Values) t.Dispose(); }
-            if (ctx.Context.GpuDeviceId is { } gpu)
+            var (gpu, fallback) = MLNetBridge.Gpu(env);
+            if (gpu is { } id)
             {
-                if (torch.cuda.is_available()) model.Module.to(global::WideNet.Torch.Device.CUDA(gpu));
-                else if (!ctx.Context.FallbackToCpu) throw new InvalidOperationException($"MLContext.GpuDeviceId is {gpu} but no CUDA GPU is available (FallbackToCpu is false)");
+                if (torch.cuda.is_available()) model.Module.to(global::WideNet.Torch.Device.CUDA(id));
+                else if (!fallback) throw new InvalidOperationException($"MLContext.GpuDeviceId is {id} but no CUDA GPU is available (FallbackToCpu is false)");
             }
             return (saved, model, label);
         }
@@ -190,6 +250,15 @@ public abstract class WideNetClassificationTransformer : BatchColumnTransformerB
             model.Dispose();
             throw;
         }
+    }
+
+    internal static byte[] Need(IReadOnlyDictionary<string, byte[]> files, string name) =>
+        files.TryGetValue(name, out var b) ? b : throw new InvalidDataException($"the model entry has no file '{name}'");
+
+    internal static T ReadJson<T>(IReadOnlyDictionary<string, byte[]> files, string name)
+    {
+        try { return JsonSerializer.Deserialize<T>(Need(files, name), Json) ?? throw new InvalidDataException($"{name} is empty"); }
+        catch (JsonException e) { throw new InvalidDataException($"{name} is not valid: {e.Message}", e); }
     }
 
     /// <summary>Frees the network.</summary>

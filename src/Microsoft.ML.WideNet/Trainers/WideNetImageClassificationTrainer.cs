@@ -1,6 +1,8 @@
 using Microsoft.ML.Data;
 using Microsoft.ML.WideNet.Models;
 using Microsoft.ML.WideNet.Vision;
+using Microsoft.ML.Runtime;
+using Microsoft.ML.Transforms.Image;
 using WideNet.Torch;
 
 namespace Microsoft.ML.WideNet;
@@ -87,15 +89,17 @@ public sealed class WideNetImageClassificationTrainer : IEstimator<WideNetImageC
         }
     }
 
-    const string Source = nameof(WideNetImageClassificationTrainer);
-    readonly MLContext _context;
+    readonly IHost _host;
     readonly Options _options;
 
     /// <summary>Creates the estimator (the options are copied).</summary>
     public WideNetImageClassificationTrainer(MLContext context, Options options)
+        : this((IHostEnvironment)(context ?? throw new ArgumentNullException(nameof(context))), options) { }
+
+    internal WideNetImageClassificationTrainer(IHostEnvironment env, Options options)
     {
-        _context = context ?? throw new ArgumentNullException(nameof(context));
         ArgumentNullException.ThrowIfNull(options);
+        _host = env.Register(nameof(WideNetImageClassificationTrainer));
         _options = options.Clone();
         _options.Validate();
     }
@@ -109,7 +113,8 @@ public sealed class WideNetImageClassificationTrainer : IEstimator<WideNetImageC
         ArgumentNullException.ThrowIfNull(input);
         var o = _options.Clone();
         var label = Columns.Label(input.Schema, o.LabelColumnName);
-        var pixels = ImageInput.IsPixelColumn(input.Schema, o.ImageColumnName);
+        var kind = ImageInput.KindForTraining(input.Schema, o.ImageColumnName);
+        var pixels = kind == ImageInput.ColumnKind.Pixels;
         if (pixels && (o.ImageWidth < 1 || o.ImageHeight < 1 || o.Channels < 1))
             throw new ArgumentException($"image column '{o.ImageColumnName}' holds float pixels: set ImageWidth, ImageHeight and Channels in the options");
         var probe = new ImageInput
@@ -125,13 +130,15 @@ public sealed class WideNetImageClassificationTrainer : IEstimator<WideNetImageC
         }
         var rows = Read(input, "training data");
         EstimatorCore.CheckTrainingRows(rows, label);
-        if (rows.SkippedMissingLabels > 0) EstimatorCore.Log(_context, Source, $"skipped {rows.SkippedMissingLabels} rows with a missing label");
+        if (rows.SkippedMissingLabels > 0) EstimatorCore.Log(_host, $"skipped {rows.SkippedMissingLabels} rows with a missing label");
+        MLNetBridge.CheckAlive(_host);
 
         // ---- geometry from the options, or from the first image ----
         var (imageSize, channels) = (o.ImageSize, o.Channels);
         if (imageSize == 0 || channels == 0)
         {
-            var (w, h, c) = pixels ? (o.ImageWidth, o.ImageHeight, o.Channels) : Probe((byte[])rows.Items[0], $"training data, column '{o.ImageColumnName}', row {rows.RowNumbers[0]}");
+            var (w, h, c) = pixels ? (o.ImageWidth, o.ImageHeight, o.Channels)
+                : Probe(rows.Items[0], $"training data, column '{o.ImageColumnName}', row {rows.RowNumbers[0]}");
             if (imageSize == 0) imageSize = Math.Min(224, Math.Max(w, h));
             if (channels == 0) channels = c == 1 ? 1 : 3;
         }
@@ -145,9 +152,9 @@ public sealed class WideNetImageClassificationTrainer : IEstimator<WideNetImageC
         };
         var pre = input0.CreatePreprocessor();
 
-        var seed = o.Seed ?? _context.GetNextSeed();
+        var seed = o.Seed ?? _host.Rand.Next();
         var (train, validation) = EstimatorCore.Split(rows, o.ValidationSet, o.ValidationFraction, seed, label,
-                                                      v => Read(v, "validation set"), m => EstimatorCore.Log(_context, Source, m));
+                                                      v => Read(v, "validation set"), m => EstimatorCore.Log(_host, m));
         var augmentation = new ImageAugmentationOptions
         {
             Crop = o.RandomCrop ? CropMode.PadAndCrop : CropMode.None,
@@ -158,7 +165,7 @@ public sealed class WideNetImageClassificationTrainer : IEstimator<WideNetImageC
         };
         var anyAugmentation = o.RandomCrop || o.HorizontalFlip || o.RandAugmentOps > 0;
         var spec = ModelSpec.ForImages(o, imageSize, patch, channels, label.ClassCount, (ulong)(uint)seed);
-        EstimatorCore.Log(_context, Source, $"{spec.Describe()}, {label.ClassCount} classes, {channels} channel(s)");
+        EstimatorCore.Log(_host, $"{spec.Describe()}, {label.ClassCount} classes, {channels} channel(s)");
         var model = spec.Create();
         try
         {
@@ -166,8 +173,8 @@ public sealed class WideNetImageClassificationTrainer : IEstimator<WideNetImageC
             var validationSource = validation is null ? null
                 : new ImageRowsBatchSource(input0, pre, validation.Items, validation.Labels, validation.RowNumbers, null);
             var trainOptions = o.Clone();
-            var result = EstimatorCore.Train(_context, Source, trainOptions, seed, model, trainSource, validationSource);
-            return new WideNetImageClassificationTransformer(_context, model, spec, label, o.ScoreColumnName, o.PredictedLabelColumnName, input0, result);
+            var result = EstimatorCore.Train(_host, trainOptions, seed, model, trainSource, validationSource);
+            return new WideNetImageClassificationTransformer(_host, model, spec, label, o.ScoreColumnName, o.PredictedLabelColumnName, input0, result);
         }
         catch
         {
@@ -176,12 +183,19 @@ public sealed class WideNetImageClassificationTrainer : IEstimator<WideNetImageC
         }
     }
 
-    /// <summary>Width, height and channels of an encoded image.</summary>
-    static (int width, int height, int channels) Probe(byte[] bytes, string name)
+    /// <summary>Width, height and channels of an image (encoded bytes, or an MLImage: grey when R = G = B everywhere).</summary>
+    static (int width, int height, int channels) Probe(object item, string name)
     {
+        if (item is RgbImage rgb)
+        {
+            if (rgb.Width == 0) throw new InvalidDataException($"{name}: the image is missing (the MLImage is null)");
+            var grey = true;
+            for (var i = 0; i < rgb.Pixels.Length && grey; i += 3) grey = rgb.Pixels[i] == rgb.Pixels[i + 1] && rgb.Pixels[i] == rgb.Pixels[i + 2];
+            return (rgb.Width, rgb.Height, grey ? 1 : 3);
+        }
         try
         {
-            using var hwc = torch.decode_image(bytes);
+            using var hwc = torch.decode_image((byte[])item);
             return ((int)hwc.size(1), (int)hwc.size(0), (int)hwc.size(2));
         }
         catch (TorchException e) { throw new InvalidDataException($"{name}: cannot decode image ({e.Message})", e); }
@@ -195,12 +209,19 @@ public sealed class WideNetImageClassificationTrainer : IEstimator<WideNetImageC
                          .OrderBy(p => Math.Abs(imageSize / p - target)).ThenByDescending(p => p).First();
     }
 
-    /// <inheritdoc/>
+    /// <summary>The input plus Score and PredictedLabel; throws, naming the column, when the label or the image column is
+    /// missing or has a type the trainer cannot read.</summary>
     public SchemaShape GetOutputSchema(SchemaShape inputSchema)
     {
         ArgumentNullException.ThrowIfNull(inputSchema);
-        if (!inputSchema.TryFindColumn(_options.ImageColumnName, out _))
-            throw new ArgumentOutOfRangeException(nameof(inputSchema), $"image column '{_options.ImageColumnName}' not found");
+        SchemaChecks.Label(inputSchema, _options.LabelColumnName);
+        if (!inputSchema.TryFindColumn(_options.ImageColumnName, out var image))
+            throw new ArgumentOutOfRangeException(nameof(inputSchema), $"image column '{_options.ImageColumnName}' not found; the data has {SchemaChecks.Names(inputSchema)}");
+        var ok = image.ItemType is ImageDataViewType && image.Kind == SchemaShape.Column.VectorKind.Scalar
+                 || image.Kind != SchemaShape.Column.VectorKind.Scalar && (image.ItemType == NumberDataViewType.Byte || image.ItemType == NumberDataViewType.Single);
+        if (!ok)
+            throw new ArgumentOutOfRangeException(nameof(inputSchema), $"image column '{_options.ImageColumnName}' has type {SchemaChecks.Describe(image)}; expected " +
+                                                  "MLImage (LoadImages), encoded image bytes (LoadRawImageBytes) or a vector of float pixels");
         return WideNetClassificationTransformer.OutputShape(inputSchema, _options.LabelColumnName, _options.ScoreColumnName, _options.PredictedLabelColumnName);
     }
 }

@@ -1,9 +1,8 @@
 using Microsoft.ML.Data;
+using Microsoft.ML.Runtime;
 using Microsoft.ML.WideNet.Models;
 using Microsoft.ML.WideNet.Training;
 using Microsoft.ML.WideNet.Vision;
-
-[assembly: Microsoft.ML.ModelLoader(typeof(Microsoft.ML.WideNet.WideNetImageClassificationLoader))]
 
 namespace Microsoft.ML.WideNet;
 
@@ -12,14 +11,13 @@ namespace Microsoft.ML.WideNet;
 /// Score and PredictedLabel.</summary>
 public sealed class WideNetImageClassificationTransformer : WideNetClassificationTransformer
 {
-    internal const string LoaderName = "WideNetImageClassification";
     internal const string Task = "image";
     internal readonly ImageInput Input;
     readonly ImagePreprocessor _pre;
 
-    internal WideNetImageClassificationTransformer(MLContext context, IClassifier model, ModelSpec spec, LabelInfo label,
+    internal WideNetImageClassificationTransformer(IHostEnvironment env, IClassifier model, ModelSpec spec, LabelInfo label,
                                                    string scoreColumnName, string predictedLabelColumnName, ImageInput input, TrainingResult? result)
-        : base(context, model, spec, label, scoreColumnName, predictedLabelColumnName, result)
+        : base(env, model, spec, label, scoreColumnName, predictedLabelColumnName, result)
     {
         Input = input;
         _pre = input.CreatePreprocessor();
@@ -29,78 +27,59 @@ public sealed class WideNetImageClassificationTransformer : WideNetClassificatio
     public string ImageColumnName => Input.Column;
     /// <summary>Side of the square network input.</summary>
     public int ImageSize => Input.ImageSize;
+    /// <summary>Channels of the network input (1 grey, 3 RGB).</summary>
+    public int Channels => Input.Channels;
+    /// <summary>True when the model was trained on float pixel vectors (<see cref="PixelWidth"/> × <see cref="PixelHeight"/>
+    /// × <see cref="Channels"/>); it still scores MLImage and encoded-byte columns.</summary>
+    public bool TrainedOnPixels => Input.Pixels;
+    /// <summary>Width of the pixel vectors the model was trained on (0 for images).</summary>
+    public int PixelWidth => Input.PixelWidth;
+    /// <summary>Height of the pixel vectors the model was trained on (0 for images).</summary>
+    public int PixelHeight => Input.PixelHeight;
 
     /// <summary>Loads a model file saved from this transformer, alone or inside a pipeline (the classifier is returned;
-    /// the other steps are dropped), failing clearly when the file holds no WideNet image classifier.</summary>
+    /// the other steps are disposed), failing clearly when the file holds no WideNet image classifier.</summary>
     public static WideNetImageClassificationTransformer Load(MLContext context, string path, out DataViewSchema inputSchema) =>
         LoadTyped<WideNetImageClassificationTransformer>(context, path, out inputSchema, "image");
 
     internal static T LoadTyped<T>(MLContext context, string path, out DataViewSchema inputSchema, string task) where T : WideNetClassificationTransformer
     {
         ArgumentNullException.ThrowIfNull(context);
-        var model = context.Model.Load(path, out inputSchema);
+        var model = ModelFiles.Load(context, path, out inputSchema);
         var parts = model is IEnumerable<ITransformer> chain ? chain.ToArray() : new[] { model };
-        if (parts.OfType<T>().LastOrDefault() is { } typed) return typed;
+        var typed = parts.OfType<T>().LastOrDefault();
+        foreach (var p in parts) if (!ReferenceEquals(p, typed)) (p as IDisposable)?.Dispose();
+        if (typed is not null) return typed;
         var found = parts.LastOrDefault() ?? model;
-        (model as IDisposable)?.Dispose();
         throw new InvalidDataException($"'{path}' holds a {found.GetType().Name}, not a WideNet {task} classifier");
     }
 
-    /// <inheritdoc/>
-    protected override BatchColumnMapper CreateMapper(DataViewSchema inputSchema)
+    private protected override void CheckInput(DataViewSchema schema) => Input.CheckSchema(schema);
+    internal override IEnumerable<DataViewSchema.Column> InputColumns(DataViewSchema schema) => [schema[Input.Column]];
+    internal override Func<object> Reader(DataViewRow row) => Input.Getter(row);
+
+    internal override float[] ScoreItems(IReadOnlyList<object> items, Func<int, string> nameOf)
     {
-        Input.CheckSchema(inputSchema);
-        return new Mapper(this, inputSchema);
+        using var x = Input.Batch(_pre, items, j => $"column '{Input.Column}', {nameOf(j)}");
+        return Score(x, null);
     }
 
-    /// <inheritdoc/>
-    public override void Save(ModelSaveContext ctx) => SaveCommon(ctx, LoaderName, Task, Input, null);
+    // ---- saving and loading ---------------------------------------------------------------------------------
 
-    sealed class Mapper(WideNetImageClassificationTransformer parent, DataViewSchema inputSchema) : BatchColumnMapper(inputSchema)
+    /// <summary>Writes the entry: model.json, label.json, weights.safetensors, each with its SHA-256.</summary>
+    public override void Save(ModelSaveContext ctx) =>
+        ModelEntry.Save(ctx, ModelLoaders.ImageClassifier.ModelSignature, ModelLoaders.ImageClassifier.LoaderSignature, EntryFiles(Task, Input, null));
+
+    /// <summary>Rebuilds a transformer from the verified files of its entry.</summary>
+    internal static WideNetImageClassificationTransformer FromEntry(IHostEnvironment env, IReadOnlyDictionary<string, byte[]> files)
     {
-        readonly DataViewSchema.Column _image = inputSchema[parent.Input.Column];
-        public override int BatchSize => Math.Max(1, parent.BatchSize);
-        protected override IEnumerable<DataViewSchema.DetachedColumn> GetOutputColumns() => parent.OutputColumns();
-        public override IEnumerable<DataViewSchema.Column> GetDependencies(IReadOnlyList<bool> activeOutputs) => [_image];
-        public override BatchColumnWorker CreateWorker(DataViewRow input, IReadOnlyList<bool> activeOutputs) => new Worker(parent, input, BatchSize);
-    }
-
-    sealed class Worker(WideNetImageClassificationTransformer parent, DataViewRow input, int batchSize) : BatchColumnWorker
-    {
-        readonly Func<object> _get = parent.Input.Getter(input);
-        readonly object[] _items = new object[batchSize];
-        readonly long[] _rows = new long[batchSize];
-        long _rowCount;
-
-        public override void AddRow(int rowInBatch)
+        var (saved, model, label) = LoadCommon(env, files, Task);
+        var input = saved.Image;
+        if (input is null || string.IsNullOrEmpty(input.Column) || input.ImageSize < 1 || input.Channels is not (1 or 3))
         {
-            _items[rowInBatch] = _get();
-            _rows[rowInBatch] = ++_rowCount;
+            model.Dispose();
+            throw new InvalidDataException($"{ModelFile} has no valid image input description");
         }
-
-        public override void ComputeBatch(BatchColumnOutputs outputs)
-        {
-            var n = outputs.RowCount;
-            using var x = parent.Input.Batch(parent._pre, new ArraySegment<object>(_items, 0, n), j => $"column '{parent.Input.Column}', row {_rows[j]}");
-            parent.WriteOutputs(outputs, parent.Score(x, null));
-        }
-    }
-}
-
-/// <summary>Reads <see cref="WideNetImageClassificationTransformer"/> entries of model files.</summary>
-public sealed class WideNetImageClassificationLoader : IModelLoader
-{
-    /// <inheritdoc/>
-    public string LoaderName => WideNetImageClassificationTransformer.LoaderName;
-    /// <inheritdoc/>
-    public int FormatVersion => 1;
-
-    /// <inheritdoc/>
-    public ITransformer Load(ModelLoadContext context)
-    {
-        var (saved, model, label) = WideNetClassificationTransformer.LoadCommon(context, WideNetImageClassificationTransformer.Task);
-        var input = saved.Image ?? throw new InvalidDataException("the model entry has no image input description");
-        return new WideNetImageClassificationTransformer(context.Context, model, saved.Spec, label, saved.ScoreColumnName,
-                                                         saved.PredictedLabelColumnName, input, null);
+        return new WideNetImageClassificationTransformer(env, model, saved.Spec, label, saved.ScoreColumnName, saved.PredictedLabelColumnName, input, null);
     }
 }

@@ -1,4 +1,5 @@
 using Microsoft.ML.Data;
+using Microsoft.ML.Runtime;
 using Microsoft.ML.WideNet.Models;
 using Microsoft.ML.WideNet.Text;
 
@@ -60,15 +61,17 @@ public sealed class WideNetTextClassificationTrainer : IEstimator<WideNetTextCla
         }
     }
 
-    const string Source = nameof(WideNetTextClassificationTrainer);
-    readonly MLContext _context;
+    readonly IHost _host;
     readonly Options _options;
 
     /// <summary>Creates the estimator (the options are copied).</summary>
     public WideNetTextClassificationTrainer(MLContext context, Options options)
+        : this((IHostEnvironment)(context ?? throw new ArgumentNullException(nameof(context))), options) { }
+
+    internal WideNetTextClassificationTrainer(IHostEnvironment env, Options options)
     {
-        _context = context ?? throw new ArgumentNullException(nameof(context));
         ArgumentNullException.ThrowIfNull(options);
+        _host = env.Register(nameof(WideNetTextClassificationTrainer));
         _options = options.Clone();
         _options.Validate();
     }
@@ -91,27 +94,28 @@ public sealed class WideNetTextClassificationTrainer : IEstimator<WideNetTextCla
         }
         var rows = Read(input, "training data");
         EstimatorCore.CheckTrainingRows(rows, label);
-        if (rows.SkippedMissingLabels > 0) EstimatorCore.Log(_context, Source, $"skipped {rows.SkippedMissingLabels} rows with a missing label");
+        if (rows.SkippedMissingLabels > 0) EstimatorCore.Log(_host, $"skipped {rows.SkippedMissingLabels} rows with a missing label");
 
-        var seed = o.Seed ?? _context.GetNextSeed();
+        MLNetBridge.CheckAlive(_host);
+        var seed = o.Seed ?? _host.Rand.Next();
         var (train, validation) = EstimatorCore.Split(rows, o.ValidationSet, o.ValidationFraction, seed, label,
-                                                      v => Read(v, "validation set"), m => EstimatorCore.Log(_context, Source, m));
+                                                      v => Read(v, "validation set"), m => EstimatorCore.Log(_host, m));
         var corpus = train.Items.SelectMany(t => t.Item2 is null ? new[] { t.Item1 } : new[] { t.Item1, t.Item2 });
         var tokenizer = ByteLevelBpeTokenizer.Train(corpus, o.VocabularySize);
-        EstimatorCore.Log(_context, Source, $"tokenizer: {tokenizer.VocabularySize} tokens learned from {train.Items.Count} training texts");
+        EstimatorCore.Log(_host, $"tokenizer: {tokenizer.VocabularySize} tokens learned from {train.Items.Count} training texts");
         var trainTexts = text.Encode(tokenizer, train.Items);
         var validationTexts = validation is null ? null : text.Encode(tokenizer, validation.Items);
 
         var spec = ModelSpec.ForText(o, tokenizer.VocabularySize, label.ClassCount, (ulong)(uint)seed);
-        EstimatorCore.Log(_context, Source, $"{spec.Describe()}, {label.ClassCount} classes");
+        EstimatorCore.Log(_host, $"{spec.Describe()}, {label.ClassCount} classes");
         var model = spec.Create();
         try
         {
             if (o.PretrainEpochs > 0)
-                MaskedLanguageModelPretraining.Run(_context, Source, o, seed, model, trainTexts, tokenizer.VocabularySize);
-            var result = EstimatorCore.Train(_context, Source, o, seed, model, new TextRowsBatchSource(trainTexts, train.Labels),
+                MaskedLanguageModelPretraining.Run(_host, o, seed, model, trainTexts, tokenizer.VocabularySize);
+            var result = EstimatorCore.Train(_host, o, seed, model, new TextRowsBatchSource(trainTexts, train.Labels),
                                              validationTexts is null ? null : new TextRowsBatchSource(validationTexts, validation!.Labels));
-            return new WideNetTextClassificationTransformer(_context, model, spec, label, o.ScoreColumnName, o.PredictedLabelColumnName, text, tokenizer, result);
+            return new WideNetTextClassificationTransformer(_host, model, spec, label, o.ScoreColumnName, o.PredictedLabelColumnName, text, tokenizer, result);
         }
         catch
         {
@@ -120,12 +124,14 @@ public sealed class WideNetTextClassificationTrainer : IEstimator<WideNetTextCla
         }
     }
 
-    /// <inheritdoc/>
+    /// <summary>The input plus Score and PredictedLabel; throws, naming the column, when the label or a text column is
+    /// missing or not of the right type.</summary>
     public SchemaShape GetOutputSchema(SchemaShape inputSchema)
     {
         ArgumentNullException.ThrowIfNull(inputSchema);
-        if (!inputSchema.TryFindColumn(_options.Sentence1ColumnName, out _))
-            throw new ArgumentOutOfRangeException(nameof(inputSchema), $"text column '{_options.Sentence1ColumnName}' not found");
+        SchemaChecks.Label(inputSchema, _options.LabelColumnName);
+        SchemaChecks.Text(inputSchema, _options.Sentence1ColumnName, "text");
+        if (_options.Sentence2ColumnName is { } second) SchemaChecks.Text(inputSchema, second, "second text");
         return WideNetClassificationTransformer.OutputShape(inputSchema, _options.LabelColumnName, _options.ScoreColumnName, _options.PredictedLabelColumnName);
     }
 }

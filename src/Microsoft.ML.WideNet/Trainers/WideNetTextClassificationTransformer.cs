@@ -1,9 +1,9 @@
+using System.Text;
 using Microsoft.ML.Data;
+using Microsoft.ML.Runtime;
 using Microsoft.ML.WideNet.Models;
 using Microsoft.ML.WideNet.Text;
 using Microsoft.ML.WideNet.Training;
-
-[assembly: Microsoft.ML.ModelLoader(typeof(Microsoft.ML.WideNet.WideNetTextClassificationLoader))]
 
 namespace Microsoft.ML.WideNet;
 
@@ -11,14 +11,13 @@ namespace Microsoft.ML.WideNet;
 /// tokenises the text column(s) with the tokenizer learned in training and adds Score and PredictedLabel.</summary>
 public sealed class WideNetTextClassificationTransformer : WideNetClassificationTransformer
 {
-    internal const string LoaderName = "WideNetTextClassification";
     internal const string Task = "text";
     internal const string TokenizerFile = "tokenizer.json";
     internal readonly TextInput Input;
 
-    internal WideNetTextClassificationTransformer(MLContext context, IClassifier model, ModelSpec spec, LabelInfo label, string scoreColumnName,
+    internal WideNetTextClassificationTransformer(IHostEnvironment env, IClassifier model, ModelSpec spec, LabelInfo label, string scoreColumnName,
                                                   string predictedLabelColumnName, TextInput input, ByteLevelBpeTokenizer tokenizer, TrainingResult? result)
-        : base(context, model, spec, label, scoreColumnName, predictedLabelColumnName, result)
+        : base(env, model, spec, label, scoreColumnName, predictedLabelColumnName, result)
     {
         Input = input;
         Tokenizer = tokenizer;
@@ -34,71 +33,53 @@ public sealed class WideNetTextClassificationTransformer : WideNetClassification
     public int MaxSequenceLength => Input.MaxLength;
 
     /// <summary>Loads a model file saved from this transformer, alone or inside a pipeline (the classifier is returned;
-    /// the other steps are dropped), failing clearly when the file holds no WideNet text classifier.</summary>
+    /// the other steps are disposed), failing clearly when the file holds no WideNet text classifier.</summary>
     public static WideNetTextClassificationTransformer Load(MLContext context, string path, out DataViewSchema inputSchema) =>
         WideNetImageClassificationTransformer.LoadTyped<WideNetTextClassificationTransformer>(context, path, out inputSchema, "text");
 
-    /// <inheritdoc/>
-    protected override BatchColumnMapper CreateMapper(DataViewSchema inputSchema)
+    private protected override void CheckInput(DataViewSchema schema) => Input.CheckSchema(schema);
+    internal override IEnumerable<DataViewSchema.Column> InputColumns(DataViewSchema schema) => Input.Dependencies(schema);
+    internal override Func<object> Reader(DataViewRow row)
     {
-        Input.CheckSchema(inputSchema);
-        return new Mapper(this, inputSchema);
+        var get = Input.Getter(row);
+        return () => get();
     }
 
-    /// <inheritdoc/>
+    internal override float[] ScoreItems(IReadOnlyList<object> items, Func<int, string> nameOf)
+    {
+        var encoded = Input.Encode(Tokenizer, items.Select(i => ((string, string?))i).ToArray());
+        var (ids, mask) = TextInput.Pad(encoded);
+        using (ids)
+        using (mask)
+            return Score(ids, mask);
+    }
+
+    /// <summary>Writes the entry: model.json, label.json, weights.safetensors and tokenizer.json, each with its SHA-256.</summary>
     public override void Save(ModelSaveContext ctx)
     {
-        SaveCommon(ctx, LoaderName, Task, null, Input);
-        ctx.WriteText(TokenizerFile, Tokenizer.ToJson());
+        var files = EntryFiles(Task, null, Input);
+        files.Add((TokenizerFile, Encoding.UTF8.GetBytes(Tokenizer.ToJson())));
+        ModelEntry.Save(ctx, ModelLoaders.TextClassifier.ModelSignature, ModelLoaders.TextClassifier.LoaderSignature, files);
     }
 
-    sealed class Mapper(WideNetTextClassificationTransformer parent, DataViewSchema inputSchema) : BatchColumnMapper(inputSchema)
+    /// <summary>Rebuilds a transformer from the verified files of its entry.</summary>
+    internal static WideNetTextClassificationTransformer FromEntry(IHostEnvironment env, IReadOnlyDictionary<string, byte[]> files)
     {
-        public override int BatchSize => Math.Max(1, parent.BatchSize);
-        protected override IEnumerable<DataViewSchema.DetachedColumn> GetOutputColumns() => parent.OutputColumns();
-        public override IEnumerable<DataViewSchema.Column> GetDependencies(IReadOnlyList<bool> activeOutputs) => parent.Input.Dependencies(InputSchema);
-        public override BatchColumnWorker CreateWorker(DataViewRow input, IReadOnlyList<bool> activeOutputs) => new Worker(parent, input, BatchSize);
-    }
-
-    sealed class Worker(WideNetTextClassificationTransformer parent, DataViewRow input, int batchSize) : BatchColumnWorker
-    {
-        readonly Func<(string, string?)> _get = parent.Input.Getter(input);
-        readonly (string, string?)[] _texts = new (string, string?)[batchSize];
-
-        public override void AddRow(int rowInBatch) => _texts[rowInBatch] = _get();
-
-        public override void ComputeBatch(BatchColumnOutputs outputs)
+        var (saved, model, label) = LoadCommon(env, files, Task);
+        try
         {
-            var encoded = parent.Input.Encode(parent.Tokenizer, new ArraySegment<(string, string?)>(_texts, 0, outputs.RowCount));
-            var (ids, mask) = TextInput.Pad(encoded);
-            using (ids)
-            using (mask)
-                parent.WriteOutputs(outputs, parent.Score(ids, mask));
+            var input = saved.Text;
+            if (input is null || string.IsNullOrEmpty(input.Sentence1Column) || input.MaxLength < 4)
+                throw new InvalidDataException($"{ModelFile} has no valid text input description");
+            ByteLevelBpeTokenizer tokenizer;
+            try { tokenizer = ByteLevelBpeTokenizer.FromJson(Encoding.UTF8.GetString(Need(files, TokenizerFile))); }
+            catch (Exception e) when (e is not InvalidDataException) { throw new InvalidDataException($"{TokenizerFile}: {e.Message}", e); }
+            return new WideNetTextClassificationTransformer(env, model, saved.Spec, label, saved.ScoreColumnName, saved.PredictedLabelColumnName, input, tokenizer, null);
         }
-    }
-}
-
-/// <summary>Reads <see cref="WideNetTextClassificationTransformer"/> entries of model files.</summary>
-public sealed class WideNetTextClassificationLoader : IModelLoader
-{
-    /// <inheritdoc/>
-    public string LoaderName => WideNetTextClassificationTransformer.LoaderName;
-    /// <inheritdoc/>
-    public int FormatVersion => 1;
-
-    /// <inheritdoc/>
-    public ITransformer Load(ModelLoadContext context)
-    {
-        var (saved, model, label) = WideNetClassificationTransformer.LoadCommon(context, WideNetTextClassificationTransformer.Task);
-        var input = saved.Text ?? throw new InvalidDataException("the model entry has no text input description");
-        ByteLevelBpeTokenizer tokenizer;
-        try { tokenizer = ByteLevelBpeTokenizer.FromJson(context.ReadText(WideNetTextClassificationTransformer.TokenizerFile)); }
-        catch (Exception e) when (e is not InvalidDataException)
+        catch
         {
             model.Dispose();
-            throw new InvalidDataException($"{WideNetTextClassificationTransformer.TokenizerFile}: {e.Message}", e);
+            throw;
         }
-        return new WideNetTextClassificationTransformer(context.Context, model, saved.Spec, label, saved.ScoreColumnName,
-                                                        saved.PredictedLabelColumnName, input, tokenizer, null);
     }
 }

@@ -40,11 +40,11 @@ public enum TrainingPrecision
 public abstract class WideNetTrainerOptionsBase
 {
     /// <summary>The label column: a key type (add <c>MapValueToKey</c> for strings or numbers).</summary>
-    public string LabelColumnName = DefaultColumnNames.Label;
+    public string LabelColumnName = "Label";
     /// <summary>The output column of class probabilities.</summary>
-    public string ScoreColumnName = DefaultColumnNames.Score;
+    public string ScoreColumnName = "Score";
     /// <summary>The output key column of the predicted class.</summary>
-    public string PredictedLabelColumnName = DefaultColumnNames.PredictedLabel;
+    public string PredictedLabelColumnName = "PredictedLabel";
 
     /// <summary>The network family.</summary>
     public ModelArchitecture Architecture = ModelArchitecture.WideNet;

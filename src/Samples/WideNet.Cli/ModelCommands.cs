@@ -139,7 +139,7 @@ internal static class ModelCommands
     internal static (ITransformer model, WideNetClassificationTransformer classifier, string task) Load(MLContext ml, string path)
     {
         if (!File.Exists(path)) throw new UsageException($"{path}: no such model file");
-        var model = ml.Model.Load(path, out _);
+        var model = ModelFiles.Load(ml, path, out _);
         var classifier = Classifier(model);
         return (model, classifier, classifier is WideNetImageClassificationTransformer ? "image" : "text");
     }
