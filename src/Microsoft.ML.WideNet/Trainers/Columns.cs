@@ -78,7 +78,7 @@ internal sealed record LabelInfo(string Name, KeyDataViewType Type, DataViewSche
     {
         var parsed = values.Select(v => typeof(T) == typeof(ReadOnlyMemory<char>) ? (T)(object)v.AsMemory()
                                                                                     : (T)Convert.ChangeType(v, typeof(T), System.Globalization.CultureInfo.InvariantCulture)).ToArray();
-        b.AddKeyValues(parsed.Length, item, (ref VBuffer<T> dst) => dst = new VBuffer<T>(parsed.Length, parsed.ToArray()));
+        b.Add(AnnotationUtils.Kinds.KeyValues, new VectorDataViewType(item, parsed.Length), (ref VBuffer<T> dst) => dst = new VBuffer<T>(parsed.Length, parsed.ToArray()));
     }
 }
 
@@ -147,6 +147,13 @@ internal static class SchemaChecks
 {
     public static string Names(SchemaShape schema) => string.Join(", ", schema.Select(c => $"'{c.Name}'"));
 
+    /// <summary>The column named <paramref name="name"/> (SchemaShape's own lookup is internal in ML.NET).</summary>
+    public static bool TryFind(SchemaShape schema, string name, out SchemaShape.Column column)
+    {
+        column = schema.FirstOrDefault(c => c.Name == name);
+        return column.Name == name;
+    }
+
     public static string Describe(SchemaShape.Column c) => c.Kind switch
     {
         SchemaShape.Column.VectorKind.Scalar => c.ItemType.ToString(),
@@ -156,7 +163,7 @@ internal static class SchemaChecks
 
     public static void Label(SchemaShape schema, string name)
     {
-        if (!schema.TryFindColumn(name, out var c))
+        if (!TryFind(schema, name, out var c))
             throw new ArgumentOutOfRangeException(nameof(schema), $"label column '{name}' not found; the data has {Names(schema)}");
         if (!c.IsKey || c.Kind != SchemaShape.Column.VectorKind.Scalar)
             throw new ArgumentOutOfRangeException(nameof(schema), $"label column '{name}' has type {Describe(c)}; it must be a key type. Add " +
@@ -165,7 +172,7 @@ internal static class SchemaChecks
 
     public static void Text(SchemaShape schema, string name, string role)
     {
-        if (!schema.TryFindColumn(name, out var c))
+        if (!TryFind(schema, name, out var c))
             throw new ArgumentOutOfRangeException(nameof(schema), $"{role} column '{name}' not found; the data has {Names(schema)}");
         if (c.Kind != SchemaShape.Column.VectorKind.Scalar || c.ItemType is not TextDataViewType)
             throw new ArgumentOutOfRangeException(nameof(schema), $"{role} column '{name}' has type {Describe(c)}; it must be text (string)");

@@ -119,7 +119,7 @@ public abstract class WideNetClassificationTransformer : ITransformer, IDisposab
             MLNetBridge.Column(AnnotationUtils.Kinds.ScoreValueKind, SchemaShape.Column.VectorKind.Scalar, text, false),
         };
         var predictedAnnotations = new List<SchemaShape.Column>();
-        if (input.TryFindColumn(label, out var labelColumn) && labelColumn.Annotations.TryFindColumn(AnnotationUtils.Kinds.KeyValues, out var keyValues))
+        if (SchemaChecks.TryFind(input, label, out var labelColumn) && labelColumn.Annotations is { } a && SchemaChecks.TryFind(a, AnnotationUtils.Kinds.KeyValues, out var keyValues))
         {
             predictedAnnotations.Add(keyValues);
             if (keyValues.ItemType is TextDataViewType)
@@ -160,7 +160,7 @@ public abstract class WideNetClassificationTransformer : ITransformer, IDisposab
         var k = ClassCount;
         var names = Label.ClassNames;
         var score = new DataViewSchema.Annotations.Builder();
-        score.AddSlotNames(k, (ref VBuffer<ReadOnlyMemory<char>> dst) =>
+        score.Add(AnnotationUtils.Kinds.SlotNames, new VectorDataViewType(TextDataViewType.Instance, k), (ref VBuffer<ReadOnlyMemory<char>> dst) =>
         {
             var editor = VBufferEditor.Create(ref dst, k);
             for (var i = 0; i < k; i++) editor.Values[i] = names[i].AsMemory();

@@ -215,7 +215,7 @@ public sealed class WideNetImageClassificationTrainer : IEstimator<WideNetImageC
     {
         ArgumentNullException.ThrowIfNull(inputSchema);
         SchemaChecks.Label(inputSchema, _options.LabelColumnName);
-        if (!inputSchema.TryFindColumn(_options.ImageColumnName, out var image))
+        if (!SchemaChecks.TryFind(inputSchema, _options.ImageColumnName, out var image))
             throw new ArgumentOutOfRangeException(nameof(inputSchema), $"image column '{_options.ImageColumnName}' not found; the data has {SchemaChecks.Names(inputSchema)}");
         var ok = image.ItemType is ImageDataViewType && image.Kind == SchemaShape.Column.VectorKind.Scalar
                  || image.Kind != SchemaShape.Column.VectorKind.Scalar && (image.ItemType == NumberDataViewType.Byte || image.ItemType == NumberDataViewType.Single);
