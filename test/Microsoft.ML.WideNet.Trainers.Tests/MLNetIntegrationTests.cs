@@ -305,6 +305,16 @@ public class MLNetIntegrationTests
         Assert.True(violations.Count == 0, "ML.NET internals used outside Trainers/MLNetInternals:\n" + string.Join("\n", violations.Distinct()));
     }
 
+    [Fact]
+    public void NoTypeOfOursHasTheNameOfAnMLNetType()
+    {
+        var mlnet = new[] { typeof(MLContext), typeof(ModelSaveContext), typeof(IDataView), typeof(MLImage) }
+            .Select(t => t.Assembly).Distinct().SelectMany(a => a.GetTypes()).Select(t => t.FullName).ToHashSet();
+        var ours = new[] { typeof(WideNetImageClassificationTrainer).Assembly, typeof(global::WideNet.Torch.Tensor).Assembly };
+        var clashes = ours.SelectMany(a => a.GetTypes()).Where(t => !t.FullName!.StartsWith("<", StringComparison.Ordinal) && mlnet.Contains(t.FullName)).Select(t => t.FullName).ToList();
+        Assert.True(clashes.Count == 0, "types that ML.NET also defines: " + string.Join(", ", clashes));
+    }
+
     sealed class SyncProgress(Action<TrainingProgress> report) : IProgress<TrainingProgress>
     {
         public void Report(TrainingProgress value) => report(value);

@@ -10,7 +10,7 @@ namespace WideNet.Cli.Tests;
 /// and bad input.</summary>
 public class CliTests
 {
-    static (int code, string stdout, string stderr) Run(params string[] args)
+    internal static (int code, string stdout, string stderr) Run(params string[] args)
     {
         var (oldOut, oldErr) = (Console.Out, Console.Error);
         var (o, e) = (new StringWriter(), new StringWriter());
@@ -21,7 +21,7 @@ public class CliTests
     }
 
     /// <summary>Three classes of 8×8 grey images that differ in brightness pattern, one subfolder per class.</summary>
-    static string ImageFolder(string root, int perClass)
+    internal static string ImageFolder(string root, int perClass)
     {
         for (var c = 0; c < 3; c++)
         {
@@ -130,6 +130,7 @@ public class CliTests
         (code, _, err) = Run("train", "--task", "image", "--data", data, "--epochs", "1", "--out", Path.Combine(root, "m.zip"));
         Assert.Equal(2, code);
         Assert.Contains("column 'Image'", err);
+        Assert.Contains(Path.Combine(data, "class1", "broken.png"), err);
 
         (code, _, err) = Run("evaluate", "--model", Path.Combine(root, "missing.zip"), "--data", data);
         Assert.Equal(2, code);

@@ -81,16 +81,16 @@ internal static class EstimatorCore
     /// <summary>Runs the training loop, logging through the host's channel (so <c>MLContext.Log</c> shows it). Stops
     /// between steps when the options' token is cancelled, or when the environment is (<c>MLContext.CancelExecution</c>,
     /// as AutoML ends a trial), then with ML.NET's own exception.</summary>
-    public static TrainingResult Train(IHost host, WideNetTrainerOptionsBase o, int seed, IClassifier model,
+    public static TrainingResult Train(IHost host, IChannel ch, WideNetTrainerOptionsBase o, int seed, IClassifier model,
                                        IBatchSource train, IBatchSource? validation)
     {
         var (total, active) = VisionPresets.CountParameters(model);
-        Log(host, $"{total:N0} parameters ({active:N0} active per token), {train.Count} training rows" +
+        Log(ch, $"{total:N0} parameters ({active:N0} active per token), {train.Count} training rows" +
                   (validation is null ? ", no validation" : $", {validation.Count} validation rows"));
         var trainerOptions = o.ToTrainerOptions(seed, o.CheckpointDirectory);
         if (validation is null) trainerOptions.EarlyStoppingPatience = 0;
         return WithCancellation(host, o.CancellationToken,
-            token => new Trainer(trainerOptions).Fit(model, train, validation, o.Progress, m => Log(host, m), token));
+            token => new Trainer(trainerOptions).Fit(model, train, validation, o.Progress, m => Log(ch, m), token));
     }
 
     /// <summary>Runs <paramref name="work"/> with a token cancelled by <paramref name="token"/> or by the environment.</summary>
@@ -107,10 +107,6 @@ internal static class EstimatorCore
         }
     }
 
-    /// <summary>One informational message on the host's channel.</summary>
-    public static void Log(IHost host, string message)
-    {
-        using var ch = host.Start("Fit");
-        ch.Info(MessageSensitivity.None, message);
-    }
+    /// <summary>One informational message on the Fit's channel.</summary>
+    public static void Log(IChannel ch, string message) => ch.Info(MessageSensitivity.None, message);
 }

@@ -29,7 +29,7 @@ internal static class MaskedLanguageModelPretraining
         }
     }
 
-    public static void Run(IHost host, WideNetTrainerOptionsBase o, int seed, IClassifier model,
+    public static void Run(IHost host, IChannel ch, WideNetTrainerOptionsBase o, int seed, IClassifier model,
                            IReadOnlyList<EncodedText> texts, int vocabulary)
     {
         if (model is not ITokenEncoder encoder)
@@ -76,7 +76,7 @@ internal static class MaskedLanguageModelPretraining
                     lossSum += loss.item<double>();
                     step++;
                 }
-                EstimatorCore.Log(host, FormattableString.Invariant(
+                EstimatorCore.Log(ch, FormattableString.Invariant(
                     $"pretraining epoch {epoch + 1}/{o.PretrainEpochsOf()}: masked-token loss {lossSum / stepsPerEpoch:F4} ({sw.Elapsed:hh\\:mm\\:ss})"));
             }
         }

@@ -111,6 +111,7 @@ public sealed class WideNetImageClassificationTrainer : IEstimator<WideNetImageC
     public WideNetImageClassificationTransformer Fit(IDataView input)
     {
         ArgumentNullException.ThrowIfNull(input);
+        using var ch = _host.Start("Fit");   // one channel per Fit: what MLContext.Log shows
         var o = _options.Clone();
         var label = Columns.Label(input.Schema, o.LabelColumnName);
         var kind = ImageInput.KindForTraining(input.Schema, o.ImageColumnName);
@@ -130,7 +131,7 @@ public sealed class WideNetImageClassificationTrainer : IEstimator<WideNetImageC
         }
         var rows = Read(input, "training data");
         EstimatorCore.CheckTrainingRows(rows, label);
-        if (rows.SkippedMissingLabels > 0) EstimatorCore.Log(_host, $"skipped {rows.SkippedMissingLabels} rows with a missing label");
+        if (rows.SkippedMissingLabels > 0) EstimatorCore.Log(ch, $"skipped {rows.SkippedMissingLabels} rows with a missing label");
         MLNetBridge.CheckAlive(_host);
 
         // ---- geometry from the options, or from the first image ----
@@ -154,7 +155,7 @@ public sealed class WideNetImageClassificationTrainer : IEstimator<WideNetImageC
 
         var seed = o.Seed ?? _host.Rand.Next();
         var (train, validation) = EstimatorCore.Split(rows, o.ValidationSet, o.ValidationFraction, seed, label,
-                                                      v => Read(v, "validation set"), m => EstimatorCore.Log(_host, m));
+                                                      v => Read(v, "validation set"), m => EstimatorCore.Log(ch, m));
         var augmentation = new ImageAugmentationOptions
         {
             Crop = o.RandomCrop ? CropMode.PadAndCrop : CropMode.None,
@@ -165,7 +166,7 @@ public sealed class WideNetImageClassificationTrainer : IEstimator<WideNetImageC
         };
         var anyAugmentation = o.RandomCrop || o.HorizontalFlip || o.RandAugmentOps > 0;
         var spec = ModelSpec.ForImages(o, imageSize, patch, channels, label.ClassCount, (ulong)(uint)seed);
-        EstimatorCore.Log(_host, $"{spec.Describe()}, {label.ClassCount} classes, {channels} channel(s)");
+        EstimatorCore.Log(ch, $"{spec.Describe()}, {label.ClassCount} classes, {channels} channel(s)");
         var model = spec.Create();
         try
         {
@@ -173,7 +174,7 @@ public sealed class WideNetImageClassificationTrainer : IEstimator<WideNetImageC
             var validationSource = validation is null ? null
                 : new ImageRowsBatchSource(input0, pre, validation.Items, validation.Labels, validation.RowNumbers, null);
             var trainOptions = o.Clone();
-            var result = EstimatorCore.Train(_host, trainOptions, seed, model, trainSource, validationSource);
+            var result = EstimatorCore.Train(_host, ch, trainOptions, seed, model, trainSource, validationSource);
             return new WideNetImageClassificationTransformer(_host, model, spec, label, o.ScoreColumnName, o.PredictedLabelColumnName, input0, result);
         }
         catch

@@ -83,6 +83,7 @@ public sealed class WideNetTextClassificationTrainer : IEstimator<WideNetTextCla
     public WideNetTextClassificationTransformer Fit(IDataView input)
     {
         ArgumentNullException.ThrowIfNull(input);
+        using var ch = _host.Start("Fit");   // one channel per Fit: what MLContext.Log shows
         var o = _options.Clone();
         var label = Columns.Label(input.Schema, o.LabelColumnName);
         var text = new TextInput { Sentence1Column = o.Sentence1ColumnName, Sentence2Column = o.Sentence2ColumnName, MaxLength = o.MaxSequenceLength };
@@ -94,26 +95,26 @@ public sealed class WideNetTextClassificationTrainer : IEstimator<WideNetTextCla
         }
         var rows = Read(input, "training data");
         EstimatorCore.CheckTrainingRows(rows, label);
-        if (rows.SkippedMissingLabels > 0) EstimatorCore.Log(_host, $"skipped {rows.SkippedMissingLabels} rows with a missing label");
+        if (rows.SkippedMissingLabels > 0) EstimatorCore.Log(ch, $"skipped {rows.SkippedMissingLabels} rows with a missing label");
 
         MLNetBridge.CheckAlive(_host);
         var seed = o.Seed ?? _host.Rand.Next();
         var (train, validation) = EstimatorCore.Split(rows, o.ValidationSet, o.ValidationFraction, seed, label,
-                                                      v => Read(v, "validation set"), m => EstimatorCore.Log(_host, m));
+                                                      v => Read(v, "validation set"), m => EstimatorCore.Log(ch, m));
         var corpus = train.Items.SelectMany(t => t.Item2 is null ? new[] { t.Item1 } : new[] { t.Item1, t.Item2 });
         var tokenizer = ByteLevelBpeTokenizer.Train(corpus, o.VocabularySize);
-        EstimatorCore.Log(_host, $"tokenizer: {tokenizer.VocabularySize} tokens learned from {train.Items.Count} training texts");
+        EstimatorCore.Log(ch, $"tokenizer: {tokenizer.VocabularySize} tokens learned from {train.Items.Count} training texts");
         var trainTexts = text.Encode(tokenizer, train.Items);
         var validationTexts = validation is null ? null : text.Encode(tokenizer, validation.Items);
 
         var spec = ModelSpec.ForText(o, tokenizer.VocabularySize, label.ClassCount, (ulong)(uint)seed);
-        EstimatorCore.Log(_host, $"{spec.Describe()}, {label.ClassCount} classes");
+        EstimatorCore.Log(ch, $"{spec.Describe()}, {label.ClassCount} classes");
         var model = spec.Create();
         try
         {
             if (o.PretrainEpochs > 0)
-                MaskedLanguageModelPretraining.Run(_host, o, seed, model, trainTexts, tokenizer.VocabularySize);
-            var result = EstimatorCore.Train(_host, o, seed, model, new TextRowsBatchSource(trainTexts, train.Labels),
+                MaskedLanguageModelPretraining.Run(_host, ch, o, seed, model, trainTexts, tokenizer.VocabularySize);
+            var result = EstimatorCore.Train(_host, ch, o, seed, model, new TextRowsBatchSource(trainTexts, train.Labels),
                                              validationTexts is null ? null : new TextRowsBatchSource(validationTexts, validation!.Labels));
             return new WideNetTextClassificationTransformer(_host, model, spec, label, o.ScoreColumnName, o.PredictedLabelColumnName, text, tokenizer, result);
         }

@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Diagnostics;
-using System.Text.Json;
 using Microsoft.ML.WideNet.Models;
 using WideNet.Torch;
 using WideNet.Torch.Optim;
@@ -100,7 +99,7 @@ internal static class BenchCommand
         times.Sort();
         var median = times.Count % 2 == 1 ? times[times.Count / 2] : (times[times.Count / 2 - 1] + times[times.Count / 2]) / 2;
         var (total, active) = VisionPresets.CountParameters(model);
-        Console.WriteLine(JsonSerializer.Serialize(new Dictionary<string, object>
+        Console.WriteLine(MetricsJson.Serialize(new Dictionary<string, object>
         {
             ["runtime"] = ".net", ["torch"] = torch.version, ["arch"] = archName, ["mode"] = inference ? "inference" : "train", ["device"] = device.ToString(),
             ["threads"] = torch.get_num_threads(), ["batch_size"] = batch, ["params"] = total, ["active_params"] = active,
@@ -108,7 +107,7 @@ internal static class BenchCommand
             ["peak_rss_mb"] = Math.Round(PeakRssMb(), 1),
             ["peak_gpu_mb"] = device.IsCuda ? Math.Round(torch.cuda.max_memory_allocated(Math.Max(0, device.Index)) / 1048576.0, 1) : 0,
             ["host_defaults"] = string.Join(" ", HostDefaults.Applied.OrderBy(kv => kv.Key).Select(kv => $"{kv.Key}={kv.Value}")),
-        }));
+        }, "bench", indented: false));
         return 0;
     }
 

@@ -2,11 +2,13 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.WideNet;
 using Microsoft.ML.WideNet.Models;
 using Microsoft.ML.WideNet.Training;
+using Microsoft.ML.WideNet.Vision;
 using Spectre.Console;
 
 namespace WideNet.Cli;
@@ -62,8 +64,11 @@ internal static class ModelCommands
                         Preset preset, int epochs, int batch, double lr, TrainingDevice device, int seed, string output, string? report)
     {
         var ml = new MLContext(seed);
-        ml.Log += (_, e) => { if (e.Source.StartsWith("WideNet", StringComparison.Ordinal)) Console.WriteLine($"  {e.RawMessage}"); };
+        ml.Log += (_, e) => { if (e.Kind == Microsoft.ML.Runtime.ChannelMessageKind.Info && e.Source.StartsWith("WideNet", StringComparison.Ordinal)) Console.WriteLine($"  {e.RawMessage}"); };
         var data = DataSources.Load(dataPath, task, labelColumn, textColumn, imageColumn);
+        // No model to name IDX labels yet: Fashion-MNIST by the path, digits otherwise.
+        data = data.NameIdxLabels(Path.GetFullPath(dataPath).Contains("fashion", StringComparison.OrdinalIgnoreCase)
+            ? IdxReader.FashionMnistClasses : Enumerable.Range(0, 10).Select(d => d.ToString(CultureInfo.InvariantCulture)).ToArray(), dataPath);
         var view = data.ToDataView(ml);
         var keys = ml.Transforms.Conversion.MapValueToKey("Label").Fit(view);
         IEstimator<ITransformer> estimator;
@@ -88,7 +93,7 @@ internal static class ModelCommands
         }
         AnsiConsole.MarkupLineInterpolated($"training {arch} ({preset}) on {data.Rows.Count} {(task == "image" ? "images" : "texts")} from {dataPath}");
         var sw = Stopwatch.StartNew();
-        var model = estimator.Fit(keys.Transform(view));
+        var model = data.NamingFiles(() => estimator.Fit(keys.Transform(view)));
         var classifier = Classifier(model);
         var dir = Path.GetDirectoryName(Path.GetFullPath(output));
         if (dir is not null) Directory.CreateDirectory(dir);
@@ -97,8 +102,8 @@ internal static class ModelCommands
         Metrics? metrics = null;
         if (testPath is not null)
         {
-            var test = DataSources.Load(testPath, task, labelColumn, textColumn, imageColumn);
-            metrics = Metrics.Compute(ml, model, classifier, test);
+            var test = DataSources.Load(testPath, task, labelColumn, textColumn, imageColumn).NameIdxLabels(classifier.ClassNames, testPath);
+            metrics = Metrics.Compute(ml, classifier, test);
             metrics.Print();
         }
         if (report is not null) ReportWriter.Write(report, classifier, metrics, $"widenet train --task {task} --data {dataPath} --arch {arch} --preset {preset}");
@@ -126,9 +131,10 @@ internal static class ModelCommands
         {
             var ml = new MLContext(0);
             var (loaded, classifier, task) = Load(ml, r.GetValue(model)!);
-            var d = DataSources.Load(r.GetValue(data)!, task, r.GetValue(label)!, r.GetValue(text)!, r.GetValue(image)!);
-            var m = Metrics.Compute(ml, loaded, classifier, d);
-            if (r.GetValue(json)) Console.WriteLine(JsonSerializer.Serialize(m.ToJson(), new JsonSerializerOptions { WriteIndented = true }));
+            var path = r.GetValue(data)!;
+            var d = DataSources.Load(path, task, r.GetValue(label)!, r.GetValue(text)!, r.GetValue(image)!).NameIdxLabels(classifier.ClassNames, path);
+            var m = Metrics.Compute(ml, classifier, d);
+            if (r.GetValue(json)) Console.WriteLine(MetricsJson.Serialize(m.ToJson()));
             else m.Print();
             (loaded as IDisposable)?.Dispose();
             return 0;
@@ -149,23 +155,23 @@ internal static class ModelCommands
     internal static Command Predict()
     {
         var model = Opt("--model", "model file (.zip)"); model.Required = true;
-        var input = Opt("--input", "an image file or folder (image models); a text file (one text per line) or the text itself (text models)"); input.Required = true;
+        var input = Opt("--input", "image models: an image file, a folder of images (subfolders too), a TSV/CSV of image paths or IDX images; " +
+                                   "text models: a text file (one text per line) or the text itself"); input.Required = true;
+        var image = Opt("--image-column", "image path column of a TSV/CSV", "ImagePath");
         var top = new Option<int>("--top") { Description = "classes to show per input", DefaultValueFactory = _ => 3 };
-        var cmd = new Command("predict", "label and top-K probabilities of new inputs") { model, input, top };
+        var cmd = new Command("predict", "label and top-K probabilities of new inputs") { model, input, image, top };
         cmd.SetAction(r =>
         {
             var ml = new MLContext(0);
             var (loaded, classifier, task) = Load(ml, r.GetValue(model)!);
             var arg = r.GetValue(input)!;
-            List<CliRow> rows;
-            if (task == "text") rows = (File.Exists(arg) ? File.ReadAllLines(arg).Where(l => l.Length > 0) : new[] { arg }).Select(t => new CliRow { Text = t }).ToList();
-            else if (classifier is WideNetImageClassificationTransformer { ImageColumnName: "Pixels" })
-                rows = DataSources.Load(arg, "image", "Label", null, null, labelsRequired: false).Rows;
-            else if (Directory.Exists(arg)) rows = Directory.GetFiles(arg).Order(StringComparer.Ordinal).Select(f => new CliRow { ImagePath = f }).ToList();
-            else if (File.Exists(arg)) rows = new() { new CliRow { ImagePath = arg } };
-            else throw new UsageException($"{arg}: no such image file or folder");
-            var data = new CliData(rows, classifier is WideNetImageClassificationTransformer { ImageColumnName: "Pixels" }, rows.FirstOrDefault()?.Pixels.Length ?? 0, 1);
-            var probabilities = Scores(ml, loaded, data);
+            var data = task == "text"
+                ? new CliData((File.Exists(arg) ? File.ReadAllLines(arg).Where(l => l.Length > 0) : new[] { arg }).Select(t => new CliRow { Text = t }).ToList(), false, 0, 0)
+                : Directory.Exists(arg) ? DataSources.ImageFiles(arg)
+                : File.Exists(arg) && DataSources.IsImage(arg) ? new CliData(new() { new CliRow { ImagePath = arg } }, false, 0, 0)
+                : DataSources.Load(arg, "image", "Label", null, r.GetValue(image)!, labelsRequired: false);
+            var rows = data.Rows;
+            var probabilities = Scores(ml, classifier, data);
             var k = Math.Clamp(r.GetValue(top), 1, classifier.ClassCount);
             for (var i = 0; i < rows.Count; i++)
             {
@@ -182,18 +188,25 @@ internal static class ModelCommands
 
     static string Shorten(string s) => (s.Length > 40 ? s[..37] + "..." : s).Replace('\n', ' ').Replace('\t', ' ');
 
-    /// <summary>The Score vector of every row.</summary>
-    internal static List<float[]> Scores(MLContext ml, ITransformer model, CliData data)
+    /// <summary>The Score vector of every row, from the classifier alone: the steps before it in a model file may
+    /// expect columns (such as Label) that new data lacks.</summary>
+    internal static List<float[]> Scores(MLContext ml, WideNetClassificationTransformer classifier, CliData data) => data.NamingFiles(() =>
     {
-        var scored = model.Transform(data.ToDataView(ml));
-        var col = scored.Schema["Score"];
+        var input = classifier switch
+        {
+            WideNetImageClassificationTransformer image => data.ImageView(ml, image),
+            WideNetTextClassificationTransformer text => data.TextView(ml, text),
+            _ => throw new UsageException($"the model's {classifier.GetType().Name} is neither an image nor a text classifier"),
+        };
+        var scored = classifier.Transform(input);
+        var col = scored.Schema[classifier.ScoreColumnName];
         using var cursor = scored.GetRowCursor(new[] { col });
         var get = cursor.GetGetter<VBuffer<float>>(col);
         var result = new List<float[]>();
         VBuffer<float> v = default;
         while (cursor.MoveNext()) { get(ref v); result.Add(v.DenseValues().ToArray()); }
         return result;
-    }
+    });
 }
 
 /// <summary>Metrics of a classifier on labelled rows (computed from the Score column; the labels are matched to the
@@ -205,13 +218,13 @@ internal sealed class Metrics
     public double Accuracy, MacroAccuracy, LogLoss;
     public int Count;
 
-    public static Metrics Compute(MLContext ml, ITransformer model, WideNetClassificationTransformer classifier, CliData data)
+    public static Metrics Compute(MLContext ml, WideNetClassificationTransformer classifier, CliData data)
     {
         var index = classifier.ClassNames.Select((n, i) => (n, i)).ToDictionary(x => x.n, x => x.i);
         foreach (var row in data.Rows)
             if (!index.ContainsKey(row.Label))
                 throw new UsageException($"label '{row.Label}' is not one of the model's {classifier.ClassCount} classes ({string.Join(", ", classifier.ClassNames.Take(10))}{(classifier.ClassCount > 10 ? ", ..." : "")})");
-        var scores = ModelCommands.Scores(ml, model, data);
+        var scores = ModelCommands.Scores(ml, classifier, data);
         var k = classifier.ClassCount;
         var confusion = new long[k, k];
         double logLoss = 0;
@@ -290,7 +303,7 @@ internal static class ReportWriter
             ["command"] = command, ["model"] = classifier.ModelDescription, ["parameters"] = classifier.ParameterCount, ["device"] = classifier.Device,
             ["history"] = classifier.TrainingResult?.History, ["test"] = metrics?.ToJson(),
         };
-        Atomic(Path.Combine(dir, "metrics.json"), JsonSerializer.Serialize(json, new JsonSerializerOptions { WriteIndented = true }));
+        Atomic(Path.Combine(dir, "metrics.json"), MetricsJson.Serialize(json, Path.Combine(dir, "metrics.json")));
         var html = $"<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>WideNet report</title></head><body><h1>{System.Net.WebUtility.HtmlEncode(classifier.ModelDescription)}</h1>" +
                    $"<p>{classifier.ParameterCount:N0} parameters, {System.Net.WebUtility.HtmlEncode(command)}</p>{string.Join("", parts)}<p><a href=\"metrics.json\">metrics.json</a></p></body></html>";
         Atomic(Path.Combine(dir, "index.html"), html);
@@ -302,5 +315,46 @@ internal static class ReportWriter
         var tmp = path + ".tmp";
         File.WriteAllText(tmp, text);
         File.Move(tmp, path, overwrite: true);
+    }
+}
+
+/// <summary>Metrics as JSON. NaN and ±Infinity (the log loss of a model that scores NaN, say) are no JSON numbers:
+/// they are written as null, with a warning on stderr.</summary>
+internal static class MetricsJson
+{
+    public static string Serialize(object value, string? what = null, bool indented = true)
+    {
+        var nonFinite = new NonFiniteAsNull();
+        var text = JsonSerializer.Serialize(value, new JsonSerializerOptions { WriteIndented = indented, Converters = { nonFinite } });
+        if (nonFinite.Count > 0)
+            Console.Error.WriteLine($"warning: {what ?? "metrics"}: {nonFinite.Count} non-finite number(s) (NaN or ±Infinity) written as JSON null");
+        return text;
+    }
+
+    sealed class NonFiniteAsNull : JsonConverterFactory
+    {
+        public int Count;
+        public override bool CanConvert(Type t) => t == typeof(double) || t == typeof(float);
+        public override JsonConverter CreateConverter(Type t, JsonSerializerOptions o) => t == typeof(double) ? new Double(this) : new Single(this);
+
+        sealed class Double(NonFiniteAsNull owner) : JsonConverter<double>
+        {
+            public override double Read(ref Utf8JsonReader r, Type t, JsonSerializerOptions o) => r.GetDouble();
+            public override void Write(Utf8JsonWriter w, double v, JsonSerializerOptions o)
+            {
+                if (double.IsFinite(v)) w.WriteNumberValue(v);
+                else { owner.Count++; w.WriteNullValue(); }
+            }
+        }
+
+        sealed class Single(NonFiniteAsNull owner) : JsonConverter<float>
+        {
+            public override float Read(ref Utf8JsonReader r, Type t, JsonSerializerOptions o) => r.GetSingle();
+            public override void Write(Utf8JsonWriter w, float v, JsonSerializerOptions o)
+            {
+                if (float.IsFinite(v)) w.WriteNumberValue(v);
+                else { owner.Count++; w.WriteNullValue(); }
+            }
+        }
     }
 }

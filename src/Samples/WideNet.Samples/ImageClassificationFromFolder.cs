@@ -1,5 +1,6 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
+using Microsoft.ML.Runtime;
 using Microsoft.ML.WideNet;
 
 namespace WideNet.Samples;
@@ -19,7 +20,7 @@ public static class ImageClassificationFromFolder
         // A folder of class subfolders; by default 300 Fashion-MNIST images per class exported as PNG.
         var folder = args.Length > 0 ? args[0] : SampleData.FashionMnistFolder("artifacts/samples/fashion-mnist-png", perClass: 300);
         var mlContext = new MLContext(seed: 0);
-        mlContext.Log += (_, e) => { if (e.Source.StartsWith("WideNet")) Console.WriteLine(e.RawMessage); };
+        mlContext.Log += (_, e) => { if (e.Kind == ChannelMessageKind.Info && e.Source.StartsWith("WideNet")) Console.WriteLine(e.RawMessage); };
 
         var images = Directory.GetDirectories(folder)
             .SelectMany(dir => Directory.GetFiles(dir, "*.png").Select(file => new ImageData { ImagePath = file, Label = Path.GetFileName(dir) }))

@@ -6,7 +6,7 @@ var samples = new Dictionary<string, Action<string[]>>
     ["image-folder"] = ImageClassificationFromFolder.Run,
     ["text-tsv"] = TextClassificationFromTsv.Run,
     ["load-and-predict"] = LoadModelAndPredict.Run,
-    ["compare"] = CompareArchitectures.Run,
+    ["compare"] = CompareWithMLNetTrainers.Run,
 };
 if (args.Length == 0 || !samples.TryGetValue(args[0], out var run))
 {

@@ -1,5 +1,6 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
+using Microsoft.ML.Runtime;
 using Microsoft.ML.WideNet;
 
 namespace WideNet.Samples;
@@ -25,7 +26,7 @@ public static class TextClassificationFromTsv
         // A TSV with a header; by default three Debian fortunes categories.
         var path = args.Length > 0 ? args[0] : SampleData.FortunesTsv("artifacts/samples/fortunes.tsv", "linux", "food", "startrek");
         var mlContext = new MLContext(seed: 0);
-        mlContext.Log += (_, e) => { if (e.Source.StartsWith("WideNet")) Console.WriteLine(e.RawMessage); };
+        mlContext.Log += (_, e) => { if (e.Kind == ChannelMessageKind.Info && e.Source.StartsWith("WideNet")) Console.WriteLine(e.RawMessage); };
 
         IDataView data = mlContext.Data.LoadFromTextFile<TextData>(path, separatorChar: '\t', hasHeader: true);
         var split = mlContext.Data.TrainTestSplit(data, testFraction: 0.2, seed: 1);
