@@ -6,6 +6,8 @@
 #   build/run.sh demo [--text]    setup + build + train and evaluate a real model on real data, save it
 #   build/run.sh widenet ARGS     setup + build + run the widenet CLI
 #   build/run.sh package [DIR]    self-contained linux-x64 bundle + native sources (deploy to a machine without .NET)
+#   build/run.sh pack [DIR]       NuGet packages Microsoft.ML.WideNet and WideNet.Torch into DIR (artifacts/packages)
+#   build/run.sh pack-test        pack, then a fresh app outside the repo adds, builds and runs them (build/pack-test.sh)
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -57,6 +59,15 @@ run_tests() {
   return $rc
 }
 
+pack() {
+  setup
+  local out="${1:-$ROOT/artifacts/packages}"
+  for project in src/WideNet.Torch/WideNet.Torch.csproj src/Microsoft.ML.WideNet/Microsoft.ML.WideNet.csproj; do
+    dotnet pack "$ROOT/$project" -c Release -o "$out" -nologo -v:q "${@:2}" || die "dotnet pack $project failed"
+  done
+  echo "packages: $out"
+}
+
 cli() {
   build >&2
   dotnet "$ROOT/src/Samples/WideNet.Cli/bin/$CONFIG/net10.0/widenet.dll" "$@"
@@ -71,5 +82,7 @@ case "$cmd" in
   demo) cli demo "$@" ;;
   widenet) cli "$@" ;;
   package) setup; "$ROOT/build/package.sh" "$@" ;;
-  *) sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+  pack) pack "$@" ;;
+  pack-test) setup; "$ROOT/build/pack-test.sh" ;;
+  *) sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac
