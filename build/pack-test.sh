@@ -49,7 +49,7 @@ for project in src/WideNet.Torch/WideNet.Torch.csproj src/Microsoft.ML.WideNet/M
 done
 
 # What the packages hold: the sources and build logic of the native library, never a binary; the library's
-# dependencies are WideNet.Torch and ML.NET, not the build-time publicize tool.
+# dependencies are WideNet.Torch and ML.NET (with its tokenizers), not the build-time publicize tool.
 python3 - "$FEED" "$VERSION" <<'PY' || die "package contents are wrong"
 import re, sys, zipfile
 feed, version = sys.argv[1], sys.argv[2]
@@ -64,7 +64,7 @@ for z in (torch, widenet):
     assert not binaries, f"native binaries in the package: {binaries}"
 nuspec = widenet.read("Microsoft.ML.WideNet.nuspec").decode()
 deps = dict(re.findall(r'<dependency id="([^"]+)" version="([^"]+)"', nuspec))
-expected = {"WideNet.Torch": version, "Microsoft.ML": "5.0.1", "Microsoft.ML.ImageAnalytics": "5.0.1"}
+expected = {"WideNet.Torch": version, "Microsoft.ML": "5.0.1", "Microsoft.ML.ImageAnalytics": "5.0.1", "Microsoft.ML.Tokenizers": "2.0.1"}
 assert deps == expected, f"Microsoft.ML.WideNet depends on {deps}, expected {expected}"
 assert "lib/net10.0/Microsoft.ML.WideNet.dll" in widenet.namelist()
 print("pack-test: packages hold " + ", ".join(sorted(n for n in files if not n.startswith(("_rels", "package/", "[")))))

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Text;
 using System.Text.Json;
+using Microsoft.ML.Tokenizers;
 using WideNet.Torch;
 
 namespace Microsoft.ML.WideNet.Text;
@@ -21,7 +22,11 @@ public sealed record EncodedText(long[] Ids, bool[] AttentionMask, long[] TokenT
 /// UTF-8 encoded, and learned merges join bytes into subwords. Because the base vocabulary holds all 256 bytes, any
 /// string — unseen scripts, emoji — encodes without [UNK], and <c>Decode(Encode(x)) == x</c> for every valid string.
 /// Ids: [PAD]=0, [UNK]=1, [CLS]=2, [SEP]=3, [MASK]=4, bytes 5–260, then merges in the order learned.
-/// Training is deterministic (frequency ties broken by the smaller pair of ids) and so is the JSON it saves.
+/// Training is deterministic (frequency ties broken by the smaller pair of ids) and so is the JSON it saves; no two
+/// tokens have the same bytes.
+/// Training (learning the merges) is ours; encoding with them is Microsoft.ML.Tokenizers' <see cref="BpeTokenizer"/>
+/// (byte level, fed our pre-tokenizer), which gives the same ids as the hand-written encoder it replaced on every
+/// fortunes text (see the README, "Tokenizer: what Microsoft.ML.Tokenizers does and what stays ours").
 /// Thread-safe for encoding and decoding.
 /// </summary>
 public sealed class ByteLevelBpeTokenizer
@@ -47,26 +52,68 @@ public sealed class ByteLevelBpeTokenizer
     public static readonly string[] SpecialTokens = { "[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]" };
 
     readonly (int left, int right)[] _merges;
-    readonly Dictionary<(int, int), int> _rank;        // pair → merge index (priority)
     readonly byte[][] _bytes;                          // token id → its bytes
-    readonly System.Collections.Concurrent.ConcurrentDictionary<string, int[]> _cache = new();
+    readonly BpeTokenizer _encoder;                    // Microsoft.ML.Tokenizers, built from the same merges
 
     ByteLevelBpeTokenizer((int, int)[] merges)
     {
         _merges = merges;
-        _rank = new Dictionary<(int, int), int>(merges.Length);
         _bytes = new byte[MinVocabularySize + merges.Length][];
+        // Microsoft.ML.Tokenizers' byte-level BPE names every token by its bytes in GPT-2's byte → character map.
+        var vocabulary = new Dictionary<string, int>(_bytes.Length - SpecialCount, StringComparer.Ordinal);
+        var names = new string[_bytes.Length];
         for (var i = 0; i < SpecialCount; i++) _bytes[i] = Array.Empty<byte>();
-        for (var b = 0; b < 256; b++) _bytes[FirstByteId + b] = new[] { (byte)b };
+        for (var b = 0; b < 256; b++)
+        {
+            _bytes[FirstByteId + b] = new[] { (byte)b };
+            names[FirstByteId + b] = ByteLevelName(_bytes[FirstByteId + b]);
+            vocabulary.Add(names[FirstByteId + b], FirstByteId + b);
+        }
+        var mergeNames = new string[merges.Length];
         for (var i = 0; i < merges.Length; i++)
         {
             var (l, r) = merges[i];
             var id = MinVocabularySize + i;
             if (l < FirstByteId || r < FirstByteId || l >= id || r >= id)
                 throw new InvalidDataException($"merge {i} ({l}, {r}) refers to a token that does not exist before it");
-            _rank.TryAdd((l, r), i);
             _bytes[id] = _bytes[l].Concat(_bytes[r]).ToArray();
+            names[id] = names[l] + names[r];
+            // A vocabulary keyed by token text cannot hold two ids for the same bytes; Train never makes such a pair.
+            if (!vocabulary.TryAdd(names[id], id))
+                throw new InvalidDataException($"merge {i} ({l}, {r}) makes token {id} with the same bytes as token {vocabulary[names[id]]}");
+            mergeNames[i] = names[l] + " " + names[r];
         }
+        _encoder = BpeTokenizer.Create(new BpeOptions(vocabulary)
+        {
+            Merges = mergeNames,
+            ByteLevel = true,
+            PreTokenizer = PieceSplitter.Instance,
+        });
+    }
+
+    /// <summary>GPT-2's reversible byte → printable character map, which <see cref="BpeOptions.ByteLevel"/> uses.</summary>
+    static readonly char[] ByteLevelChars = CreateByteLevelChars();
+
+    static char[] CreateByteLevelChars()
+    {
+        var map = new char[256];
+        var next = 256;
+        for (var b = 0; b < 256; b++)
+            map[b] = b is >= '!' and <= '~' or >= 0xA1 and <= 0xAC or >= 0xAE and <= 0xFF ? (char)b : (char)next++;
+        return map;
+    }
+
+    static string ByteLevelName(byte[] bytes) => string.Create(bytes.Length, bytes, (span, b) =>
+    {
+        for (var i = 0; i < b.Length; i++) span[i] = ByteLevelChars[b[i]];
+    });
+
+    /// <summary>Our <see cref="ByteLevelBpeTokenizer.PreTokenize(string)"/> as Microsoft.ML.Tokenizers' pre-tokenizer.</summary>
+    sealed class PieceSplitter : PreTokenizer
+    {
+        public static readonly PieceSplitter Instance = new();
+        public override IEnumerable<(int Offset, int Length)> PreTokenize(string text) => Pieces(text);
+        public override IEnumerable<(int Offset, int Length)> PreTokenize(ReadOnlySpan<char> text) => Pieces(text);
     }
 
     /// <summary>Total number of ids (specials + bytes + merges): the embedding table size a model needs.</summary>
@@ -140,11 +187,18 @@ public sealed class ByteLevelBpeTokenizer
         foreach (var (p, c) in pairCounts) heap.Enqueue(p, (c, p.Item1, p.Item2));
 
         var merges = new List<(int, int)>();
+        // Each token's bytes, one char per byte: a pair whose bytes another token already has is never learned, so
+        // every token's bytes are distinct (the encoder's vocabulary is keyed by them). Never seen to happen.
+        var tokenBytes = Enumerable.Range(0, 256).Select(b => ((char)b).ToString()).ToList();
+        var known = new HashSet<string>(tokenBytes, StringComparer.Ordinal);
         var changed = new Dictionary<(int, int), long>();
         while (MinVocabularySize + merges.Count < vocabularySize && heap.TryDequeue(out var pair, out var pri))
         {
             if (!pairCounts.TryGetValue(pair, out var current) || current != pri.count) continue; // stale
             if (current < minPairFrequency) break;
+            var pairBytes = tokenBytes[pair.Item1 - FirstByteId] + tokenBytes[pair.Item2 - FirstByteId];
+            if (!known.Add(pairBytes)) continue;
+            tokenBytes.Add(pairBytes);
             var newId = MinVocabularySize + merges.Count;
             merges.Add(pair);
             changed.Clear();
@@ -201,9 +255,9 @@ public sealed class ByteLevelBpeTokenizer
         : Kind.Other;
 
     /// <summary>The code point at <paramref name="i"/>; a lone surrogate counts as one "other" symbol of length 1.</summary>
-    static (Kind kind, int length) At(string text, int i)
+    static (Kind kind, int length) At(ReadOnlySpan<char> text, int i)
     {
-        if (Rune.TryGetRuneAt(text, i, out var r)) return (KindOf(r), r.Utf16SequenceLength);
+        if (Rune.DecodeFromUtf16(text[i..], out var r, out var n) == OperationStatus.Done) return (KindOf(r), n);
         return (Kind.Other, 1);
     }
 
@@ -212,7 +266,13 @@ public sealed class ByteLevelBpeTokenizer
     /// whitespace. The pieces concatenate to the text.</summary>
     public static List<Range> PreTokenize(string text)
     {
-        var result = new List<Range>();
+        ArgumentNullException.ThrowIfNull(text);
+        return Pieces(text).ConvertAll(p => new Range(p.Offset, p.Offset + p.Length));
+    }
+
+    static List<(int Offset, int Length)> Pieces(ReadOnlySpan<char> text)
+    {
+        var result = new List<(int Offset, int Length)>();
         var i = 0;
         while (i < text.Length)
         {
@@ -223,9 +283,9 @@ public sealed class ByteLevelBpeTokenizer
                 var j = i;
                 while (j < text.Length && At(text, j) is { kind: Kind.Space } sp) j += sp.length;
                 // A final ' ' before a word joins that word.
-                if (j < text.Length && j - 1 > i && text[j - 1] == ' ') { result.Add(start..(j - 1)); i = j - 1; continue; }
+                if (j < text.Length && j - 1 > i && text[j - 1] == ' ') { result.Add((start, j - 1 - start)); i = j - 1; continue; }
                 if (j < text.Length && j - 1 == i && text[i] == ' ') { i++; kind = At(text, i).kind; }
-                else { result.Add(start..j); i = j; continue; }
+                else { result.Add((start, j - start)); i = j; continue; }
             }
             while (i < text.Length)
             {
@@ -233,60 +293,36 @@ public sealed class ByteLevelBpeTokenizer
                 if (k != kind) break;
                 i += len;
             }
-            result.Add(start..i);
+            result.Add((start, i - start));
         }
         return result;
     }
 
     // ---- encoding ------------------------------------------------------------------------------------------
 
-    /// <summary>The token ids of <paramref name="text"/> without special tokens.</summary>
+    /// <summary>The token ids of <paramref name="text"/> without special tokens (text such as "[CLS]" is encoded as
+    /// bytes like any other). An unpaired surrogate encodes as U+FFFD, as <see cref="Encoding.UTF8"/> writes it.</summary>
     public int[] Tokenize(string text)
     {
         ArgumentNullException.ThrowIfNull(text);
-        var ids = new List<int>(text.Length);
-        foreach (var range in PreTokenize(text))
-        {
-            var piece = text[range];
-            if (!_cache.TryGetValue(piece, out var tokens))
-            {
-                tokens = EncodePiece(piece);
-                if (_cache.Count < 200_000) _cache.TryAdd(piece, tokens);
-            }
-            ids.AddRange(tokens);
-        }
-        return ids.ToArray();
+        var ids = _encoder.EncodeToIds(WithoutLoneSurrogates(text), considerPreTokenization: true, considerNormalization: false);
+        return ids as int[] ?? ids.ToArray();
     }
 
-    int[] EncodePiece(string piece)
+    /// <summary><paramref name="text"/> with each unpaired surrogate replaced by U+FFFD (same length, so the same
+    /// pieces); Microsoft.ML.Tokenizers would otherwise encode it as three bytes that are not UTF-8.</summary>
+    static string WithoutLoneSurrogates(string text)
     {
-        var max = Encoding.UTF8.GetMaxByteCount(piece.Length);
-        var buffer = ArrayPool<byte>.Shared.Rent(max);
-        try
+        var i = text.AsSpan().IndexOfAnyInRange('\uD800', '\uDFFF');
+        if (i < 0) return text;
+        char[]? copy = null;
+        for (; i < text.Length; i++)
         {
-            var n = Encoding.UTF8.GetBytes(piece, buffer);
-            var s = new List<int>(n);
-            for (var i = 0; i < n; i++) s.Add(FirstByteId + buffer[i]);
-            while (s.Count > 1)
-            {
-                // Apply the earliest-learned merge present, everywhere in the piece.
-                var best = int.MaxValue;
-                for (var i = 0; i + 1 < s.Count; i++)
-                    if (_rank.TryGetValue((s[i], s[i + 1]), out var rk) && rk < best) best = rk;
-                if (best == int.MaxValue) break;
-                var (l, r) = _merges[best];
-                var id = MinVocabularySize + best;
-                var merged = new List<int>(s.Count);
-                for (var i = 0; i < s.Count; i++)
-                {
-                    if (i + 1 < s.Count && s[i] == l && s[i + 1] == r) { merged.Add(id); i++; }
-                    else merged.Add(s[i]);
-                }
-                s = merged;
-            }
-            return s.ToArray();
+            if (!char.IsSurrogate(text[i])) continue;
+            if (char.IsHighSurrogate(text[i]) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1])) { i++; continue; }
+            (copy ??= text.ToCharArray())[i] = '\uFFFD';
         }
-        finally { ArrayPool<byte>.Shared.Return(buffer); }
+        return copy is null ? text : new string(copy);
     }
 
     /// <summary>Encodes one text as [CLS] tokens [SEP], truncated to <paramref name="maxLength"/> tokens (the final
