@@ -18,16 +18,18 @@ public static class CompareWithMLNetTrainers
 
     public class TextData
     {
-        public string Text = "";
-        public string Label = "";
+        [LoadColumn(0)] public string Text = "";
+        [LoadColumn(1)] public string Label = "";
     }
 
+    /// <summary>Arguments: [EPOCHS] [IMAGES PER CLASS] (texts: at most 3 × IMAGES PER CLASS per category).</summary>
     public static void Run(string[] args)
     {
         var epochs = args.Length > 0 ? int.Parse(args[0]) : 5;
+        var perClass = args.Length > 1 ? int.Parse(args[1]) : 300;
         var mlContext = new MLContext(seed: 0);
-        Images(mlContext, SampleData.FashionMnistFolder("artifacts/samples/fashion-mnist-png", perClass: 300), epochs);
-        Text(mlContext, SampleData.FortunesTsv("artifacts/samples/fortunes-6.tsv", "computers", "food", "love", "politics", "sports", "science"), epochs);
+        Images(mlContext, SampleData.FashionMnistFolder($"artifacts/samples/fashion-mnist-png-{perClass}", perClass), epochs);
+        Text(mlContext, SampleData.FortunesTsv("artifacts/samples/fortunes-6.tsv", "computers", "food", "love", "politics", "sports", "science"), epochs, perClass);
     }
 
     static void Images(MLContext mlContext, string folder, int epochs)
@@ -52,12 +54,14 @@ public static class CompareWithMLNetTrainers
             })), split);
     }
 
-    static void Text(MLContext mlContext, string tsv, int epochs)
+    static void Text(MLContext mlContext, string tsv, int epochs, int perClass)
     {
-        var data = mlContext.Data.LoadFromTextFile<TextData>(tsv, hasHeader: true, separatorChar: '\t', allowQuoting: false);
+        var all = mlContext.Data.CreateEnumerable<TextData>(
+            mlContext.Data.LoadFromTextFile<TextData>(tsv, hasHeader: true, separatorChar: '\t', allowQuoting: false), reuseRowObject: false);
+        var data = mlContext.Data.LoadFromEnumerable(all.GroupBy(t => t.Label).SelectMany(g => g.Take(3 * perClass)).ToList());
         var split = mlContext.Data.TrainTestSplit(data, testFraction: 0.2, seed: 1);
         var keys = mlContext.Transforms.Conversion.MapValueToKey("Label");
-        Console.WriteLine($"\nfortunes: 6 categories, 80/20 split");
+        Console.WriteLine($"\nfortunes: 6 categories, {data.GetRowCount()} texts, 80/20 split");
         Header();
         Report("FeaturizeText + SdcaMaximumEntropy", mlContext, keys.Append(mlContext.Transforms.Text.FeaturizeText("Features", "Text"))
                                                                      .Append(mlContext.MulticlassClassification.Trainers.SdcaMaximumEntropy("Label", "Features")), split);

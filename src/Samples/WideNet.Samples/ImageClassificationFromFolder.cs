@@ -15,10 +15,12 @@ public static class ImageClassificationFromFolder
         public string Label = "";
     }
 
+    /// <summary>Arguments: [FOLDER] [EPOCHS].</summary>
     public static void Run(string[] args)
     {
         // A folder of class subfolders; by default 300 Fashion-MNIST images per class exported as PNG.
         var folder = args.Length > 0 ? args[0] : SampleData.FashionMnistFolder("artifacts/samples/fashion-mnist-png", perClass: 300);
+        var epochs = args.Length > 1 ? int.Parse(args[1]) : 8;
         var mlContext = new MLContext(seed: 0);
         mlContext.Log += (_, e) => { if (e.Kind == ChannelMessageKind.Info && e.Source.StartsWith("WideNet")) Console.WriteLine(e.RawMessage); };
 
@@ -31,7 +33,7 @@ public static class ImageClassificationFromFolder
         var pipeline = mlContext.Transforms.Conversion.MapValueToKey("Label")
             .Append(mlContext.Transforms.LoadRawImageBytes(outputColumnName: "Image", imageFolder: null, inputColumnName: "ImagePath"))
             .Append(mlContext.MulticlassClassification.Trainers.WideNetImageClassification(
-                labelColumnName: "Label", imageColumnName: "Image", maxEpochs: 8));
+                labelColumnName: "Label", imageColumnName: "Image", maxEpochs: epochs));
 
         Console.WriteLine($"Training on {images.Count} images in {folder} ...");
         var model = pipeline.Fit(split.TrainSet);

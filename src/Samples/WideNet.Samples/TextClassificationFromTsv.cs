@@ -21,10 +21,12 @@ public static class TextClassificationFromTsv
         public float[] Score = [];
     }
 
+    /// <summary>Arguments: [TSV] [EPOCHS].</summary>
     public static void Run(string[] args)
     {
         // A TSV with a header; by default three Debian fortunes categories.
         var path = args.Length > 0 ? args[0] : SampleData.FortunesTsv("artifacts/samples/fortunes.tsv", "linux", "food", "startrek");
+        var epochs = args.Length > 1 ? int.Parse(args[1]) : 8;
         var mlContext = new MLContext(seed: 0);
         mlContext.Log += (_, e) => { if (e.Kind == ChannelMessageKind.Info && e.Source.StartsWith("WideNet")) Console.WriteLine(e.RawMessage); };
 
@@ -38,7 +40,7 @@ public static class TextClassificationFromTsv
                 Sentence1ColumnName = "Text",
                 MaxSequenceLength = 64,
                 VocabularySize = 2000,
-                MaxEpochs = 8,
+                MaxEpochs = epochs,
             }))
             .Append(mlContext.Transforms.Conversion.MapKeyToValue("PredictedLabel"));
 
