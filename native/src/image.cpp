@@ -8,6 +8,7 @@
 #include <stb_image.h>
 #pragma GCC diagnostic pop
 #include <algorithm>
+#include <cctype>
 #include <cstring>
 
 // stb_image reads past the end of an in-memory buffer as zero bytes, so a truncated BMP or GIF "decodes" into
@@ -58,6 +59,16 @@ uint32_t crc32(const unsigned char* p, size_t n, uint32_t c = 0xFFFFFFFFu) {
 uint32_t be32(const unsigned char* p) {
   return (uint32_t(p[0]) << 24) | (uint32_t(p[1]) << 16) | (uint32_t(p[2]) << 8) | uint32_t(p[3]);
 }
+// A chunk type for messages: 'IHDR' when it is four ASCII letters (as every valid type is), else its bytes in hex.
+std::string chunk_type(const unsigned char* p) {
+  bool letters = true;
+  for (int i = 0; i < 4; i++) letters = letters && std::isalpha(p[i]) && p[i] < 128;
+  if (letters) return "'" + std::string(reinterpret_cast<const char*>(p), 4) + "'";
+  static const char* hex = "0123456789abcdef";
+  std::string s = "0x";
+  for (int i = 0; i < 4; i++) { s += hex[p[i] >> 4]; s += hex[p[i] & 15]; }
+  return s + " (not a chunk type)";
+}
 void check_png(const unsigned char* data, int64_t length) {
   static const unsigned char sig[8] = {137, 80, 78, 71, 13, 10, 26, 10};
   if (length < 8 || std::memcmp(data, sig, 8) != 0) return;  // not a PNG: nothing to check here
@@ -67,7 +78,7 @@ void check_png(const unsigned char* data, int64_t length) {
       throw std::runtime_error("cannot decode image: truncated PNG (the data ends at byte " + std::to_string(length) +
                                " before the IEND chunk)");
     const uint32_t n = be32(data + pos);
-    const std::string type(reinterpret_cast<const char*>(data + pos + 4), 4);
+    const std::string type = chunk_type(data + pos + 4);
     if (pos + 12 + static_cast<int64_t>(n) > length)
       throw std::runtime_error("cannot decode image: truncated PNG (chunk " + type + " at byte " + std::to_string(pos) +
                                " needs " + std::to_string(n) + " bytes, the data ends first)");
@@ -76,7 +87,7 @@ void check_png(const unsigned char* data, int64_t length) {
       throw std::runtime_error("cannot decode image: corrupt PNG (CRC mismatch in chunk " + type + " at byte " +
                                std::to_string(pos) + ")");
     pos += 12 + n;
-    if (type == "IEND") return;
+    if (type == "'IEND'") return;
   }
 }
 }  // namespace

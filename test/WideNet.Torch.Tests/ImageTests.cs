@@ -213,6 +213,18 @@ public class ImageTests
     }
 
     [Fact]
+    public void PngErrorsNameTheChunk()
+    {
+        var png = EncodePng(Pixels(16, 16, 3, 1), 16, 16, 3);
+        var cut = Assert.Throws<TorchException>(() => decode_image(png[..(png.Length - 20)])).Message;
+        Assert.Contains("truncated PNG (chunk 'IDAT' at byte", cut);
+        var zeroed = (byte[])png.Clone();
+        Array.Clear(zeroed, 8, 8);                                   // the first chunk's length and type
+        var garbage = Assert.Throws<TorchException>(() => decode_image(zeroed)).Message;
+        Assert.Contains("chunk 0x00000000 (not a chunk type) at byte 8", garbage);
+    }
+
+    [Fact]
     public void TruncatedJpegAndGifThrow()
     {
         using var scope = NewDisposeScope();
