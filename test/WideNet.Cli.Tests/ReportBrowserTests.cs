@@ -7,7 +7,7 @@ namespace WideNet.Cli.Tests;
 public class ReportBrowserTests
 {
     /// <summary>Renders a copy of <paramref name="indexHtml"/> with a probe script and returns (images, missing sources).</summary>
-    static (int images, string[] missing) Render(string indexHtml)
+    internal static (int images, string[] missing) Render(string indexHtml)
     {
         var probe = Path.Combine(Path.GetDirectoryName(indexHtml)!, "probe.html");
         const string script = "<script>window.addEventListener('load', () => { const all = [...document.images];" +

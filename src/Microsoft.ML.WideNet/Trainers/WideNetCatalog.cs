@@ -91,4 +91,38 @@ public static class WideNetCatalog
         int batchSize = 32, int maxEpochs = 10, IDataView? validationSet = null) =>
         catalog.Brainformer(catalog.WideNetTextClassification(labelColumnName, sentence1ColumnName, sentence2ColumnName, scoreColumnName,
                                                               predictedLabelColumnName, batchSize, maxEpochs, validationSet).TrainerOptions);
+
+    /// <summary>A tuner that searches WideNet, Brainformer, ViT/ViT-MoE (images) or the text encoders (text) within a
+    /// time budget and returns the best model (<see cref="WideNetAutoTrainer"/>).</summary>
+    public static WideNetAutoTrainer WideNetAuto(this MulticlassClassificationCatalog.MulticlassClassificationTrainers catalog,
+                                                 WideNetAutoTrainer.Options options) =>
+        new(MLNetBridge.Environment(catalog), options);
+
+    /// <summary>A tuner for images with its defaults: successive halving within <paramref name="budgetSeconds"/>.</summary>
+    /// <param name="catalog">The trainers catalog.</param>
+    /// <param name="labelColumnName">The key label column.</param>
+    /// <param name="imageColumnName">MLImage, encoded image bytes or float pixels.</param>
+    /// <param name="budgetSeconds">Wall-time budget of the search.</param>
+    /// <param name="maxTrials">Most configurations to try (0: as many as the budget allows).</param>
+    public static WideNetAutoTrainer WideNetAutoImageClassification(this MulticlassClassificationCatalog.MulticlassClassificationTrainers catalog,
+        string labelColumnName = "Label", string imageColumnName = "Image", double budgetSeconds = 600, int maxTrials = 0) =>
+        catalog.WideNetAuto(new WideNetAutoTrainer.Options
+        {
+            TrainerOptions = new WideNetImageClassificationTrainer.Options { LabelColumnName = labelColumnName, ImageColumnName = imageColumnName },
+            BudgetSeconds = budgetSeconds, MaxTrials = maxTrials,
+        });
+
+    /// <summary>A tuner for text with its defaults: successive halving within <paramref name="budgetSeconds"/>.</summary>
+    /// <param name="catalog">The trainers catalog.</param>
+    /// <param name="labelColumnName">The key label column.</param>
+    /// <param name="sentence1ColumnName">The text column.</param>
+    /// <param name="budgetSeconds">Wall-time budget of the search.</param>
+    /// <param name="maxTrials">Most configurations to try (0: as many as the budget allows).</param>
+    public static WideNetAutoTrainer WideNetAutoTextClassification(this MulticlassClassificationCatalog.MulticlassClassificationTrainers catalog,
+        string labelColumnName = "Label", string sentence1ColumnName = "Sentence1", double budgetSeconds = 600, int maxTrials = 0) =>
+        catalog.WideNetAuto(new WideNetAutoTrainer.Options
+        {
+            TrainerOptions = new WideNetTextClassificationTrainer.Options { LabelColumnName = labelColumnName, Sentence1ColumnName = sentence1ColumnName },
+            BudgetSeconds = budgetSeconds, MaxTrials = maxTrials,
+        });
 }

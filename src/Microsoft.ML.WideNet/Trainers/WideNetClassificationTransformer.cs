@@ -59,6 +59,8 @@ public abstract class WideNetClassificationTransformer : ITransformer, IDisposab
     public string Device => _device.ToString();
     /// <summary>Epoch history, best epoch and steps of the training run; null for a model loaded from a file.</summary>
     public TrainingResult? TrainingResult { get; }
+    /// <summary>The tuner's trial history when <see cref="WideNetAutoTrainer"/> chose this model; otherwise null.</summary>
+    public TuningResult? Tuning { get; internal set; }
     /// <summary>Rows scored per forward pass.</summary>
     public int BatchSize { get; set; } = 64;
 

@@ -67,6 +67,62 @@ public static class SvgCharts
         sb.Append("</g>\n");
     }
 
+    /// <summary>Points (x, y) in groups of one colour each, plus an optional step line (e.g. the best so far), with axis
+    /// labels: the tuner's validation metric of every trial against time, coloured by rung.</summary>
+    public static void WriteScatter(string path, string title, string xLabel, string yLabel,
+                                    IReadOnlyList<(string label, string color, IReadOnlyList<(double x, double y)> points)> groups,
+                                    (string label, string color, IReadOnlyList<(double x, double y)> points)? stepLine = null)
+    {
+        ArgumentNullException.ThrowIfNull(groups);
+        const int W = 760, H = 420, x0 = 70, y0 = 50, w = 560, h = 300;
+        var sb = Begin(W, H, title);
+        var all = groups.SelectMany(g => g.points).Concat(stepLine?.points ?? []).Where(p => double.IsFinite(p.x) && double.IsFinite(p.y)).ToArray();
+        double xmin = 0, xmax = all.Length == 0 ? 1 : Math.Max(1e-9, all.Max(p => p.x));
+        double ymin = all.Length == 0 ? 0 : all.Min(p => p.y), ymax = all.Length == 0 ? 1 : all.Max(p => p.y);
+        if (ymax - ymin < 1e-9) { ymin -= 0.05; ymax += 0.05; }
+        var pad = (ymax - ymin) * 0.05; ymin -= pad; ymax += pad;
+        double X(double v) => x0 + (v - xmin) / (xmax - xmin) * w;
+        double Y(double v) => y0 + h - (v - ymin) / (ymax - ymin) * h;
+        sb.Append($"<rect x=\"{x0}\" y=\"{y0}\" width=\"{w}\" height=\"{h}\" fill=\"white\" stroke=\"#444\"/>\n");
+        for (var i = 0; i <= 4; i++)
+        {
+            var vy = ymin + (ymax - ymin) * i / 4;
+            var vx = xmin + (xmax - xmin) * i / 4;
+            sb.Append($"<line x1=\"{x0}\" y1=\"{F(Y(vy))}\" x2=\"{x0 + w}\" y2=\"{F(Y(vy))}\" stroke=\"#ddd\"/>");
+            sb.Append($"<text x=\"{x0 - 5}\" y=\"{F(Y(vy) + 4)}\" text-anchor=\"end\" font-size=\"10\">{vy.ToString("0.###", CultureInfo.InvariantCulture)}</text>");
+            sb.Append($"<text x=\"{F(X(vx))}\" y=\"{y0 + h + 14}\" text-anchor=\"middle\" font-size=\"10\">{vx.ToString("0.#", CultureInfo.InvariantCulture)}</text>\n");
+        }
+        sb.Append($"<text x=\"{x0 + w / 2}\" y=\"{y0 + h + 32}\" text-anchor=\"middle\" font-size=\"11\">{Esc(xLabel)}</text>\n");
+        sb.Append($"<text x=\"18\" y=\"{y0 + h / 2}\" text-anchor=\"middle\" font-size=\"11\" transform=\"rotate(-90 18 {y0 + h / 2})\">{Esc(yLabel)}</text>\n");
+        var legendY = y0 + 10;
+        void Legend(string label, string color)
+        {
+            sb.Append($"<rect x=\"{x0 + w + 12}\" y=\"{legendY - 9}\" width=\"10\" height=\"10\" fill=\"{color}\"/>");
+            sb.Append($"<text x=\"{x0 + w + 28}\" y=\"{legendY}\" font-size=\"11\">{Esc(label)}</text>\n");
+            legendY += 16;
+        }
+        if (stepLine is { } line && line.points.Count > 0)
+        {
+            var pts = new List<string>();
+            var ordered = line.points.Where(p => double.IsFinite(p.x) && double.IsFinite(p.y)).OrderBy(p => p.x).ToList();
+            for (var i = 0; i < ordered.Count; i++)
+            {
+                if (i > 0) pts.Add($"{F(X(ordered[i].x))},{F(Y(ordered[i - 1].y))}");
+                pts.Add($"{F(X(ordered[i].x))},{F(Y(ordered[i].y))}");
+            }
+            if (pts.Count > 0) sb.Append($"<polyline fill=\"none\" stroke=\"{line.color}\" stroke-width=\"1.5\" points=\"{string.Join(' ', pts)}\"/>\n");
+            Legend(line.label, line.color);
+        }
+        foreach (var (label, color, points) in groups)
+        {
+            foreach (var (x, y) in points.Where(p => double.IsFinite(p.x) && double.IsFinite(p.y)))
+                sb.Append($"<circle cx=\"{F(X(x))}\" cy=\"{F(Y(y))}\" r=\"4\" fill=\"{color}\" fill-opacity=\"0.8\"><title>{Esc(label)}: {F(x)}, {y.ToString("0.####", CultureInfo.InvariantCulture)}</title></circle>");
+            sb.Append('\n');
+            Legend(label, color);
+        }
+        End(sb, path);
+    }
+
     /// <summary>A heat map of confusion counts [true, predicted] with the count in every cell and rows labelled with
     /// <paramref name="classNames"/> (defaults to the class indices).</summary>
     public static void WriteConfusionMatrix(string path, long[,] confusion, IReadOnlyList<string>? classNames = null, string title = "Confusion matrix")

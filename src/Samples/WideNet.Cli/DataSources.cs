@@ -137,6 +137,13 @@ internal static class DataSources
     /// as digits: name them with <see cref="CliData.NameIdxLabels"/>.</summary>
     public static CliData Load(string path, string task, string labelColumn, string? textColumn, string? imageColumn, bool labelsRequired = true)
     {
+        if (path is "fortunes:train" or "fortunes:test")
+        {
+            // The text demo's data: Debian fortunes categories with at least 200 texts, stratified 80/20 (seed 0).
+            if (task != "text") throw new UsageException($"{path} holds texts: use --task text");
+            var (train, test) = Microsoft.ML.WideNet.Text.StratifiedSplit.Split(Microsoft.ML.WideNet.Text.FortunesLoader.Load(minTextsPerCategory: 200), t => t.Category, 0.2, seed: 0);
+            return new CliData((path.EndsWith("train") ? train : test).Select(t => new CliRow { Text = t.Text, Label = t.Category }).ToList(), false, 0, 0);
+        }
         if (Directory.Exists(path))
         {
             if (task != "image") throw new UsageException($"{path} is a folder: folders of class subfolders hold images; use --task image, or a TSV/CSV for text");

@@ -53,15 +53,16 @@ internal static class ModelCommands
         var seed = new Option<int>("--seed") { Description = "seed", DefaultValueFactory = _ => 0 };
         var output = Opt("--out", "model file to write (.zip)"); output.Required = true;
         var report = Opt("--report", "folder for the report: curves, confusion matrix, metrics.json");
-        var cmd = new Command("train", "train a classifier and save it") { task, data, testData, label, text, image, arch, preset, epochs, batch, lr, device, seed, output, report };
+        var limit = new Option<int>("--limit") { Description = "use only the first N training rows (0: all)" };
+        var cmd = new Command("train", "train a classifier and save it") { task, data, testData, label, text, image, arch, preset, epochs, batch, lr, device, seed, output, report, limit };
         cmd.SetAction(r => RunTrain(ParseTask(r.GetValue(task)!), r.GetValue(data)!, r.GetValue(testData), r.GetValue(label)!, r.GetValue(text)!, r.GetValue(image)!,
                                     ParseArch(r.GetValue(arch)!), ParsePreset(r.GetValue(preset)!), r.GetValue(epochs), r.GetValue(batch), r.GetValue(lr),
-                                    ParseDevice(r.GetValue(device)!), r.GetValue(seed), r.GetValue(output)!, r.GetValue(report)));
+                                    ParseDevice(r.GetValue(device)!), r.GetValue(seed), r.GetValue(output)!, r.GetValue(report), r.GetValue(limit)));
         return cmd;
     }
 
     static int RunTrain(string task, string dataPath, string? testPath, string labelColumn, string textColumn, string imageColumn, ModelArchitecture arch,
-                        Preset preset, int epochs, int batch, double lr, TrainingDevice device, int seed, string output, string? report)
+                        Preset preset, int epochs, int batch, double lr, TrainingDevice device, int seed, string output, string? report, int limit)
     {
         var ml = new MLContext(seed);
         ml.Log += (_, e) => { if (e.Kind == Microsoft.ML.Runtime.ChannelMessageKind.Info && e.Source.StartsWith("WideNet", StringComparison.Ordinal)) Console.WriteLine($"  {e.RawMessage}"); };
@@ -69,6 +70,7 @@ internal static class ModelCommands
         // No model to name IDX labels yet: Fashion-MNIST by the path, digits otherwise.
         data = data.NameIdxLabels(Path.GetFullPath(dataPath).Contains("fashion", StringComparison.OrdinalIgnoreCase)
             ? IdxReader.FashionMnistClasses : Enumerable.Range(0, 10).Select(d => d.ToString(CultureInfo.InvariantCulture)).ToArray(), dataPath);
+        if (limit > 0 && limit < data.Rows.Count) data = data with { Rows = data.Rows.Take(limit).ToList() };
         var view = data.ToDataView(ml);
         var keys = ml.Transforms.Conversion.MapValueToKey("Label").Fit(view);
         IEstimator<ITransformer> estimator;

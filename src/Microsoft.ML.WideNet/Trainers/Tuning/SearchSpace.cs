@@ -1,0 +1,197 @@
+using System.Globalization;
+using System.Reflection;
+
+namespace Microsoft.ML.WideNet;
+
+/// <summary>How a numeric range is sampled.</summary>
+public enum ParameterScale
+{
+    /// <summary>Uniform in [min, max].</summary>
+    Linear,
+    /// <summary>Uniform in [log min, log max] (learning rates, weight decay).</summary>
+    Log,
+}
+
+/// <summary>
+/// One tunable setting: the options field it fills (by name, e.g. "LearningRate"), a range or a list of choices, a
+/// scale, and the value the search starts from. <see cref="AppliesTo"/> limits it to some architectures.
+/// </summary>
+public sealed record SearchParameter
+{
+    /// <summary>Its name in the trial history; also the options field it sets unless <see cref="Field"/> says otherwise.</summary>
+    public required string Name { get; init; }
+    /// <summary>The public field of the trainer options this parameter sets (default: <see cref="Name"/>).</summary>
+    public string? Field { get; init; }
+    /// <summary>The values to choose from (for a choice parameter); null for a range.</summary>
+    public IReadOnlyList<object>? Choices { get; init; }
+    /// <summary>Lower end of a range.</summary>
+    public double Min { get; init; }
+    /// <summary>Upper end of a range.</summary>
+    public double Max { get; init; }
+    /// <summary>Linear or log sampling of a range.</summary>
+    public ParameterScale Scale { get; init; }
+    /// <summary>True for an integer range.</summary>
+    public bool IsInteger { get; init; }
+    /// <summary>The value of the first trial (the search starts from the defaults).</summary>
+    public required object Default { get; init; }
+    /// <summary>The architectures it applies to (null: all).</summary>
+    public IReadOnlyList<ModelArchitecture>? AppliesTo { get; init; }
+
+    /// <summary>A value drawn from the range or the choices.</summary>
+    public object Sample(Random random)
+    {
+        if (Choices is { Count: > 0 } c) return c[random.Next(c.Count)];
+        var u = random.NextDouble();
+        var v = Scale == ParameterScale.Log ? Math.Exp(Math.Log(Min) + u * (Math.Log(Max) - Math.Log(Min))) : Min + u * (Max - Min);
+        return IsInteger ? (object)(int)Math.Clamp(Math.Round(v), Min, Max) : v;
+    }
+
+    /// <summary>One-line description: the range or the choices, the scale and the default.</summary>
+    public override string ToString() => Choices is { } c
+        ? $"{Name} ∈ {{{string.Join(", ", c)}}} (default {Default})"
+        : FormattableString.Invariant($"{Name} ∈ [{Min:G4}, {Max:G4}] {Scale.ToString().ToLowerInvariant()}{(IsInteger ? " integer" : "")} (default {Default})");
+}
+
+/// <summary>
+/// The settings the tuner searches, declared once in code: <see cref="ForImages"/> and <see cref="ForText"/> hold the
+/// defaults (architecture, width, depth, learning rate on a log scale, weight decay, warm-up, dropout, label smoothing,
+/// experts, top-k, capacity factor, patch size or vocabulary and sequence length, batch size). Narrow, fix, replace or
+/// remove any of them; every method returns a new space.
+/// </summary>
+public sealed class SearchSpace : IEnumerable<SearchParameter>
+{
+    readonly List<SearchParameter> _parameters;
+
+    /// <summary>A space of the given parameters.</summary>
+    public SearchSpace(IEnumerable<SearchParameter> parameters)
+    {
+        _parameters = parameters.ToList();
+        var duplicate = _parameters.GroupBy(p => p.Name).FirstOrDefault(g => g.Count() > 1);
+        if (duplicate is not null) throw new ArgumentException($"parameter '{duplicate.Key}' is declared twice");
+        foreach (var p in _parameters) Validate(p);
+    }
+
+    static readonly ModelArchitecture[] MoE = [ModelArchitecture.WideNet, ModelArchitecture.ViTMoE, ModelArchitecture.Brainformer];
+    static readonly ModelArchitecture[] TopKRouting = [ModelArchitecture.WideNet, ModelArchitecture.ViTMoE];
+    static readonly ModelArchitecture[] Stacked = [ModelArchitecture.WideNet, ModelArchitecture.ViT, ModelArchitecture.ViTMoE, ModelArchitecture.Transformer, ModelArchitecture.Albert];
+
+    static IEnumerable<SearchParameter> Common(double dropout, params object[] batchSizes) =>
+    [
+        new() { Name = "HiddenSize", Choices = [64, 96, 128, 192], Default = 128 },
+        new() { Name = "NumLayers", Min = 2, Max = 8, IsInteger = true, Default = 6, AppliesTo = Stacked },
+        new() { Name = "BrainformerRepeats", Field = "NumLayers", Min = 1, Max = 2, IsInteger = true, Default = 1, AppliesTo = [ModelArchitecture.Brainformer] },
+        new() { Name = "LearningRate", Min = 3e-4, Max = 5e-3, Scale = ParameterScale.Log, Default = 1e-3 },
+        new() { Name = "WeightDecay", Min = 0.005, Max = 0.2, Scale = ParameterScale.Log, Default = 0.05 },
+        new() { Name = "WarmupRatio", Min = 0, Max = 0.2, Default = 0.1 },
+        new() { Name = "Dropout", Min = 0, Max = 0.3, Default = dropout },
+        new() { Name = "LabelSmoothing", Min = 0, Max = 0.2, Default = 0.1 },
+        new() { Name = "NumExperts", Choices = [2, 4, 8], Default = 4, AppliesTo = MoE },
+        new() { Name = "TopK", Choices = [1, 2], Default = 2, AppliesTo = TopKRouting },
+        new() { Name = "CapacityFactor", Min = 1.0, Max = 2.0, Default = 1.25, AppliesTo = MoE },
+        new() { Name = "BatchSize", Choices = batchSizes, Default = batchSizes[batchSizes.Length / 2] },
+    ];
+
+    /// <summary>The image space: WideNet, Brainformer, ViT-MoE and ViT; patch size 4 or 7 (for 28×28 images: replace
+    /// the choices for other sizes — a patch that does not divide the image fails that trial only).</summary>
+    public static SearchSpace ForImages() => new(
+        new SearchParameter[]
+        {
+            new() { Name = "Architecture", Choices = [ModelArchitecture.WideNet, ModelArchitecture.Brainformer, ModelArchitecture.ViTMoE, ModelArchitecture.ViT], Default = ModelArchitecture.WideNet },
+            new() { Name = "PatchSize", Choices = [4, 7], Default = 7 },
+        }.Concat(Common(0.0, 32, 64, 128)));
+
+    /// <summary>The text space: WideNet, Brainformer, the BERT-like Transformer and ALBERT; vocabulary and sequence length.</summary>
+    public static SearchSpace ForText() => new(
+        new SearchParameter[]
+        {
+            new() { Name = "Architecture", Choices = [ModelArchitecture.WideNet, ModelArchitecture.Brainformer, ModelArchitecture.Transformer, ModelArchitecture.Albert], Default = ModelArchitecture.WideNet },
+            new() { Name = "VocabularySize", Choices = [2000, 4000, 8000], Default = 4000 },
+            new() { Name = "MaxSequenceLength", Choices = [64, 128], Default = 64 },
+        }.Concat(Common(0.1, 16, 32, 64)));
+
+    /// <summary>The parameter called <paramref name="name"/>.</summary>
+    public SearchParameter this[string name] =>
+        _parameters.FirstOrDefault(p => p.Name == name) ?? throw new KeyNotFoundException($"the search space has no parameter '{name}' (it has {string.Join(", ", _parameters.Select(p => p.Name))})");
+
+    /// <summary>This space with <paramref name="name"/> fixed to <paramref name="value"/>.</summary>
+    public SearchSpace Fix(string name, object value) => Replace(this[name] with { Choices = [value], Default = value });
+
+    /// <summary>This space with the range of <paramref name="name"/> narrowed to [min, max].</summary>
+    public SearchSpace Narrow(string name, double min, double max)
+    {
+        var p = this[name];
+        if (p.Choices is not null) throw new ArgumentException($"'{name}' is a choice: use Choose");
+        var d = Convert.ToDouble(p.Default, CultureInfo.InvariantCulture);
+        var def = Math.Clamp(d, min, max);
+        return Replace(p with { Min = min, Max = max, Default = p.IsInteger ? (int)Math.Round(def) : def });
+    }
+
+    /// <summary>This space with <paramref name="name"/> chosen among <paramref name="values"/> (the first is the default
+    /// unless the current default is among them).</summary>
+    public SearchSpace Choose(string name, params object[] values)
+    {
+        var p = this[name];
+        if (values.Length == 0) throw new ArgumentException("at least one value", nameof(values));
+        return Replace(p with { Choices = values, Default = values.Contains(p.Default) ? p.Default : values[0] });
+    }
+
+    /// <summary>This space without <paramref name="name"/> (the options' own value is used).</summary>
+    public SearchSpace Remove(string name) => new(_parameters.Where(p => p.Name != this[name].Name));
+
+    /// <summary>This space with <paramref name="parameter"/> added or replacing the one of the same name.</summary>
+    public SearchSpace Replace(SearchParameter parameter) =>
+        new(_parameters.Any(p => p.Name == parameter.Name) ? _parameters.Select(p => p.Name == parameter.Name ? parameter : p) : _parameters.Append(parameter));
+
+    /// <summary>The defaults of every parameter (the first trial).</summary>
+    public Dictionary<string, object> Defaults() => _parameters.ToDictionary(p => p.Name, p => p.Default);
+
+    /// <summary>A random configuration.</summary>
+    public Dictionary<string, object> Sample(Random random) => _parameters.ToDictionary(p => p.Name, p => p.Sample(random));
+
+    /// <summary>Only the values that apply to the architecture in <paramref name="values"/> (what the history shows).</summary>
+    public Dictionary<string, object> Applicable(IReadOnlyDictionary<string, object> values)
+    {
+        var arch = values.TryGetValue("Architecture", out var a) && a is ModelArchitecture m ? m : (ModelArchitecture?)null;
+        return values.Where(kv => arch is null || _parameters.FirstOrDefault(p => p.Name == kv.Key) is not { AppliesTo: { } only } || only.Contains(arch.Value))
+                     .ToDictionary(kv => kv.Key, kv => kv.Value);
+    }
+
+    /// <summary>Writes <paramref name="values"/> into a copy of <paramref name="options"/> (parameters that do not apply to
+    /// the chosen architecture are left as the options have them) and returns the copy.</summary>
+    public T Apply<T>(T options, IReadOnlyDictionary<string, object> values) where T : WideNetTrainerOptionsBase
+    {
+        var o = (T)options.CloneBase();
+        if (values.TryGetValue("Architecture", out var a)) Set(o, this["Architecture"], a);
+        foreach (var p in _parameters.Where(p => p.Name != "Architecture"))
+            if (values.TryGetValue(p.Name, out var v) && (p.AppliesTo is null || p.AppliesTo.Contains(o.Architecture)))
+                Set(o, p, v);
+        return o;
+    }
+
+    static FieldInfo? FieldOf(Type options, SearchParameter p) => options.GetField(p.Field ?? p.Name, BindingFlags.Public | BindingFlags.Instance);
+
+    static void Set(object options, SearchParameter p, object value)
+    {
+        var f = FieldOf(options.GetType(), p) ?? throw new ArgumentException($"{options.GetType().Name} has no field '{p.Field ?? p.Name}' for parameter '{p.Name}'");
+        var type = Nullable.GetUnderlyingType(f.FieldType) ?? f.FieldType;
+        f.SetValue(options, type.IsEnum ? Enum.ToObject(type, value is string s ? Enum.Parse(type, s) : value) : Convert.ChangeType(value, type, CultureInfo.InvariantCulture));
+    }
+
+    static void Validate(SearchParameter p)
+    {
+        if (p.Choices is { Count: 0 }) throw new ArgumentException($"parameter '{p.Name}' has no choices");
+        if (p.Choices is null && !(p.Max >= p.Min)) throw new ArgumentException($"parameter '{p.Name}': max {p.Max} is below min {p.Min}");
+        if (p.Choices is null && p.Scale == ParameterScale.Log && p.Min <= 0) throw new ArgumentException($"parameter '{p.Name}': a log range must be positive");
+    }
+
+    /// <summary>Throws when a parameter names no field of <paramref name="optionsType"/>.</summary>
+    internal void CheckFields(Type optionsType)
+    {
+        foreach (var p in _parameters)
+            if (FieldOf(optionsType, p) is null) throw new ArgumentException($"parameter '{p.Name}' sets '{p.Field ?? p.Name}', which {optionsType.Name} does not have");
+    }
+
+    /// <inheritdoc/>
+    public IEnumerator<SearchParameter> GetEnumerator() => _parameters.GetEnumerator();
+    System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
+}

@@ -1,0 +1,111 @@
+using System.Diagnostics;
+
+namespace Microsoft.ML.WideNet;
+
+/// <summary>What one evaluation of a configuration at a number of epochs gave.</summary>
+/// <param name="Metric">Validation accuracy (higher is better), or null when the trial failed or had no validation.</param>
+/// <param name="Epochs">Epochs actually trained (fewer than asked when early stopping or the budget ended it).</param>
+/// <param name="StoppedEarly">True when early stopping or the budget ended the trial before its epochs.</param>
+/// <param name="Error">Why the trial failed, or null.</param>
+internal sealed record TrialOutcome(double? Metric, int Epochs, bool StoppedEarly, string? Error = null);
+
+/// <summary>One row of the tuner's history.</summary>
+/// <param name="Trial">1-based trial number (one configuration at one fidelity).</param>
+/// <param name="Configuration">1-based configuration number; a promoted configuration keeps its number.</param>
+/// <param name="Bracket">1-based successive-halving bracket.</param>
+/// <param name="Rung">0-based rung: the configuration was trained for the rung's epochs.</param>
+/// <param name="Parameters">The sampled values, by parameter name.</param>
+/// <param name="EpochsPlanned">Epochs of the rung.</param>
+/// <param name="EpochsTrained">Epochs actually trained.</param>
+/// <param name="ValidationAccuracy">The best validation accuracy of the trial, or null.</param>
+/// <param name="Seconds">Wall time of the trial.</param>
+/// <param name="StartedAtSeconds">When the trial started, in seconds since the search began.</param>
+/// <param name="StoppedEarly">True when early stopping or the budget ended it before its epochs.</param>
+/// <param name="Promoted">True when the configuration went on to the next rung.</param>
+/// <param name="Error">Why it failed (e.g. a patch size that does not divide the image), or null.</param>
+public sealed record TuningTrial(int Trial, int Configuration, int Bracket, int Rung, IReadOnlyDictionary<string, object> Parameters,
+                                 int EpochsPlanned, int EpochsTrained, double? ValidationAccuracy, double Seconds, double StartedAtSeconds,
+                                 bool StoppedEarly, bool Promoted, string? Error);
+
+/// <summary>How the tuner spends its budget.</summary>
+public enum TuningStrategy
+{
+    /// <summary>Successive halving with epochs as the fidelity: many configurations for a few epochs, the best third
+    /// (<c>ReductionFactor</c>) for three times as many, and so on up to <c>MaxEpochs</c>; brackets repeat while the
+    /// budget lasts.</summary>
+    SuccessiveHalving,
+    /// <summary>Random search: every configuration trained for <c>MaxEpochs</c> (the baseline the tuner is measured against).</summary>
+    Random,
+}
+
+/// <summary>
+/// The scheduler of the tuner, independent of what it trains: configurations come from <c>sample</c> (the first of the
+/// first bracket is the defaults), <c>evaluate</c> trains one for a number of epochs and reports its validation metric.
+/// Runs are sequential (one training at a time keeps CPU runs bit-reproducible), so promotion is synchronous within a
+/// bracket; a trial that fails counts as the worst. Stops when the trial count or the time budget is used up; the
+/// evaluation running when the budget ends is cancelled through its token.
+/// </summary>
+internal sealed class SuccessiveHalving(int minEpochs, int maxEpochs, int eta, TuningStrategy strategy)
+{
+    /// <summary>Epochs of each rung: minEpochs·ηⁱ, the last one maxEpochs.</summary>
+    public IReadOnlyList<int> Rungs { get; } = RungsOf(minEpochs, maxEpochs, eta, strategy);
+
+    static List<int> RungsOf(int min, int max, int eta, TuningStrategy strategy)
+    {
+        if (min < 1 || max < min || eta < 2) throw new ArgumentException($"epochs {min}..{max} and reduction factor {eta}: need 1 ≤ min ≤ max and η ≥ 2");
+        if (strategy == TuningStrategy.Random) return [max];
+        var rungs = new List<int>();
+        for (long r = min; r < max; r *= eta) rungs.Add((int)r);
+        rungs.Add(max);
+        return rungs;
+    }
+
+    public List<TuningTrial> Run(Func<int, Dictionary<string, object>> sample, Func<Dictionary<string, object>, int, CancellationToken, TrialOutcome> evaluate,
+                                 TimeSpan budget, int maxConfigurations, Action<TuningTrial>? report, CancellationToken cancellation)
+    {
+        var clock = Stopwatch.StartNew();
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
+        deadline.CancelAfter(budget);
+        var history = new List<TuningTrial>();
+        var configurations = 0;
+        var bracket = 0;
+        bool Exhausted() => deadline.IsCancellationRequested || maxConfigurations > 0 && configurations >= maxConfigurations;
+        while (!Exhausted())
+        {
+            bracket++;
+            // η^(rungs-1) configurations enter rung 0, so that one reaches the last rung.
+            var n = (int)Math.Pow(eta, Rungs.Count - 1);
+            if (maxConfigurations > 0) n = Math.Min(n, maxConfigurations - configurations);
+            var entries = new List<(int id, Dictionary<string, object> parameters)>();
+            for (var i = 0; i < n; i++) entries.Add((++configurations, sample(configurations)));
+            for (var rung = 0; rung < Rungs.Count && entries.Count > 0 && !deadline.IsCancellationRequested; rung++)
+            {
+                var results = new List<(int id, Dictionary<string, object> parameters, double score, int row)>();
+                foreach (var (id, parameters) in entries)
+                {
+                    if (deadline.IsCancellationRequested) break;
+                    var started = clock.Elapsed.TotalSeconds;
+                    TrialOutcome outcome;
+                    try { outcome = evaluate(parameters, Rungs[rung], deadline.Token); }
+                    catch (OperationCanceledException) when (deadline.IsCancellationRequested && !cancellation.IsCancellationRequested)
+                    {
+                        outcome = new TrialOutcome(null, 0, true, "stopped by the time budget");
+                    }
+                    var trial = new TuningTrial(history.Count + 1, id, bracket, rung, parameters, Rungs[rung], outcome.Epochs, outcome.Metric,
+                                                clock.Elapsed.TotalSeconds - started, started, outcome.StoppedEarly, false, outcome.Error);
+                    history.Add(trial);
+                    report?.Invoke(trial);
+                    results.Add((id, parameters, outcome.Metric ?? double.NegativeInfinity, history.Count - 1));
+                }
+                if (rung + 1 >= Rungs.Count) break;
+                // Keep the best 1/η (at least one); ties go to the earlier configuration.
+                var keep = Math.Max(1, results.Count / eta);
+                var promoted = results.Where(r => !double.IsNegativeInfinity(r.score)).OrderByDescending(r => r.score).ThenBy(r => r.id).Take(keep).ToList();
+                foreach (var p in promoted) history[p.row] = history[p.row] with { Promoted = true };
+                entries = promoted.Select(p => (p.id, p.parameters)).ToList();
+            }
+            cancellation.ThrowIfCancellationRequested();
+        }
+        return history;
+    }
+}

@@ -1,0 +1,171 @@
+using System.Globalization;
+using Microsoft.ML.Runtime;
+
+namespace Microsoft.ML.WideNet;
+
+/// <summary>The tuner's report: every trial, the chosen one, the time used.</summary>
+/// <param name="Strategy">How the budget was spent.</param>
+/// <param name="Trials">Every trial in order.</param>
+/// <param name="Best">The trial whose model <c>Fit</c> returned.</param>
+/// <param name="Seconds">Wall time of the whole search.</param>
+/// <param name="BudgetSeconds">The time budget it was given.</param>
+public sealed record TuningResult(TuningStrategy Strategy, IReadOnlyList<TuningTrial> Trials, TuningTrial Best, double Seconds, double BudgetSeconds);
+
+/// <summary>
+/// Tunes a WideNet-family classifier within a time budget and returns the best model, as the last step of a normal
+/// pipeline: configurations are drawn from a <see cref="SearchSpace"/> (the first is the defaults of the space over the
+/// given trainer options), trained on the trainer's validation split with epochs as the fidelity, and promoted by
+/// successive halving (<see cref="TuningStrategy"/>). <c>Fit</c> returns the best model of the highest rung reached
+/// (trained for that rung's epochs); its <see cref="WideNetClassificationTransformer.Tuning"/> holds the trial history.
+/// Progress goes to <c>MLContext.Log</c>; <c>MLContext.CancelExecution</c> or the options' token stops the search.
+/// Create it with <c>mlContext.MulticlassClassification.Trainers.WideNetAuto(...)</c>.
+/// </summary>
+public sealed class WideNetAutoTrainer : IEstimator<WideNetClassificationTransformer>
+{
+    /// <summary>Settings of the tuner (public fields with defaults).</summary>
+    public sealed class Options
+    {
+        /// <summary>What every trial starts from: an image or a text trainer's options (columns, fixed settings). The
+        /// search space overrides the parameters it holds; <c>MaxEpochs</c>, <c>Seed</c> and the cancellation token are
+        /// the tuner's.</summary>
+        public WideNetTrainerOptionsBase TrainerOptions = new WideNetImageClassificationTrainer.Options();
+        /// <summary>The space searched (null: <see cref="SearchSpace.ForImages"/> or <see cref="SearchSpace.ForText"/>).</summary>
+        public SearchSpace? SearchSpace;
+        /// <summary>Successive halving, or random search with every trial trained for <see cref="MaxEpochs"/>.</summary>
+        public TuningStrategy Strategy = TuningStrategy.SuccessiveHalving;
+        /// <summary>Wall-time budget; the trial running when it ends is stopped between steps.</summary>
+        public double BudgetSeconds = 600;
+        /// <summary>Most configurations to try (0: as many as the budget allows).</summary>
+        public int MaxTrials;
+        /// <summary>Epochs of the first rung.</summary>
+        public int MinEpochs = 1;
+        /// <summary>Epochs of the last rung (the full training).</summary>
+        public int MaxEpochs = 9;
+        /// <summary>η: each rung keeps the best 1/η of the configurations for η times as many epochs.</summary>
+        public int ReductionFactor = 3;
+        /// <summary>Seed of the sampling and of every trial (null: from the MLContext).</summary>
+        public int? Seed;
+        /// <summary>Stops the search (with <see cref="OperationCanceledException"/>).</summary>
+        public CancellationToken CancellationToken;
+
+        internal Options Clone()
+        {
+            var o = (Options)MemberwiseClone();
+            o.TrainerOptions = TrainerOptions.CloneBase();
+            return o;
+        }
+    }
+
+    readonly IHost _host;
+    readonly Options _options;
+    readonly SearchSpace _space;
+
+    /// <summary>Creates the tuner (the options are copied).</summary>
+    public WideNetAutoTrainer(MLContext context, Options options)
+        : this((IHostEnvironment)(context ?? throw new ArgumentNullException(nameof(context))), options) { }
+
+    internal WideNetAutoTrainer(IHostEnvironment env, Options options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(options.TrainerOptions, nameof(options.TrainerOptions));
+        _host = env.Register(nameof(WideNetAutoTrainer));
+        _options = options.Clone();
+        var image = _options.TrainerOptions is WideNetImageClassificationTrainer.Options;
+        if (!image && _options.TrainerOptions is not WideNetTextClassificationTrainer.Options)
+            throw new ArgumentException("TrainerOptions must be WideNetImageClassificationTrainer.Options or WideNetTextClassificationTrainer.Options", nameof(options));
+        _space = _options.SearchSpace ?? (image ? SearchSpace.ForImages() : SearchSpace.ForText());
+        _space.CheckFields(_options.TrainerOptions.GetType());
+        if (_options.BudgetSeconds <= 0) throw new ArgumentOutOfRangeException(nameof(options), _options.BudgetSeconds, "BudgetSeconds must be positive");
+        if (_options.MaxTrials < 0) throw new ArgumentOutOfRangeException(nameof(options), _options.MaxTrials, "MaxTrials must not be negative");
+        _ = new SuccessiveHalving(_options.MinEpochs, _options.MaxEpochs, _options.ReductionFactor, _options.Strategy);   // checks the rungs
+    }
+
+    /// <summary>The space this tuner searches.</summary>
+    public SearchSpace SearchSpace => _space;
+
+    /// <summary>Searches, and returns the best model with the trial history in its <c>Tuning</c>.</summary>
+    public WideNetClassificationTransformer Fit(IDataView input)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        using var ch = _host.Start("Fit");
+        var o = _options.Clone();
+        var seed = o.Seed ?? _host.Rand.Next();
+        var random = new Random(seed);
+        var scheduler = new SuccessiveHalving(o.MinEpochs, o.MaxEpochs, o.ReductionFactor, o.Strategy);
+        ch.Info(MessageSensitivity.None, $"tuning {o.Strategy} within {o.BudgetSeconds:F0} s" + (o.MaxTrials > 0 ? $" or {o.MaxTrials} configurations" : "") +
+                                         $", rungs of {string.Join("/", scheduler.Rungs)} epochs, seed {seed}; space: {string.Join("; ", _space)}");
+        WideNetClassificationTransformer? best = null;
+        (int rung, double metric) bestKey = (-1, double.NegativeInfinity);
+        var rungOf = scheduler.Rungs.Select((e, i) => (e, i)).ToDictionary(x => x.e, x => x.i);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        try
+        {
+            TrialOutcome Evaluate(Dictionary<string, object> values, int epochs, CancellationToken token)
+            {
+                var t = _space.Apply(o.TrainerOptions, values);
+                t.MaxEpochs = epochs;
+                t.Seed = seed;                        // one seed for all trials: the same validation split, comparable runs
+                t.CancellationToken = token;
+                t.CheckpointDirectory = null;
+                t.Progress = null;
+                WideNetClassificationTransformer model;
+                try
+                {
+                    model = t switch
+                    {
+                        WideNetImageClassificationTrainer.Options io => new WideNetImageClassificationTrainer(_host, io).Fit(input),
+                        WideNetTextClassificationTrainer.Options to => new WideNetTextClassificationTrainer(_host, to).Fit(input),
+                        _ => throw new InvalidOperationException("unreachable"),
+                    };
+                }
+                catch (Exception e) when (e is ArgumentException or InvalidOperationException or InvalidDataException or global::WideNet.Torch.TorchException)
+                {
+                    return new TrialOutcome(null, 0, false, e.Message);
+                }
+                var r = model.TrainingResult!;
+                var metric = r.BestEpoch is { } b ? r.History[b - 1].ValidationAccuracy : r.History.LastOrDefault()?.ValidationAccuracy;
+                var key = (rungOf[epochs], metric ?? double.NegativeInfinity);
+                if (best is null || key.Item1 > bestKey.rung || key.Item1 == bestKey.rung && key.Item2 > bestKey.metric)
+                {
+                    best?.Dispose();                  // one model kept at a time: memory stays flat over many trials
+                    (best, bestKey) = (model, key);
+                }
+                else model.Dispose();
+                return new TrialOutcome(metric, r.History.Count, r.StoppedEarly || r.History.Count < epochs);
+            }
+
+            var history = scheduler.Run(i => _space.Applicable(i == 1 ? _space.Defaults() : _space.Sample(random)), Evaluate, TimeSpan.FromSeconds(o.BudgetSeconds),
+                                        o.MaxTrials, trial => ch.Info(MessageSensitivity.None, Describe(trial)), o.CancellationToken);
+            if (best is null) throw new InvalidOperationException("no trial finished within the budget: " +
+                                                                  (history.FirstOrDefault(h => h.Error is not null)?.Error ?? "raise BudgetSeconds"));
+            var chosen = history.Where(h => rungOf[h.EpochsPlanned] == bestKey.rung && h.Error is null)
+                                .OrderByDescending(h => h.ValidationAccuracy ?? double.NegativeInfinity).ThenBy(h => h.Trial).First();
+            best.Tuning = new TuningResult(o.Strategy, history, chosen, clock.Elapsed.TotalSeconds, o.BudgetSeconds);
+            ch.Info(MessageSensitivity.None, FormattableString.Invariant(
+                $"tuning done: {history.Count} trials of {history.Select(h => h.Configuration).Distinct().Count()} configurations in {clock.Elapsed.TotalSeconds:F0} s; best trial {chosen.Trial} (validation {chosen.ValidationAccuracy:F4}): {FormatParameters(chosen.Parameters)}"));
+            var result = best;
+            best = null;
+            return result;
+        }
+        finally
+        {
+            best?.Dispose();
+        }
+    }
+
+    static string Describe(TuningTrial t) => t.Error is not null
+        ? FormattableString.Invariant($"trial {t.Trial} (configuration {t.Configuration}, bracket {t.Bracket}, rung {t.Rung}, {t.EpochsPlanned} epochs) failed after {t.Seconds:F1} s: {t.Error}")
+        : FormattableString.Invariant($"trial {t.Trial} (configuration {t.Configuration}, bracket {t.Bracket}, rung {t.Rung}, {t.EpochsTrained}/{t.EpochsPlanned} epochs): validation {t.ValidationAccuracy:F4} in {t.Seconds:F1} s{(t.StoppedEarly ? ", stopped early" : "")}: {FormatParameters(t.Parameters)}");
+
+    /// <summary>"Name value, ..." of a trial's parameters (numbers with 3 significant digits).</summary>
+    public static string FormatParameters(IReadOnlyDictionary<string, object> p) =>
+        string.Join(", ", p.Select(kv => $"{kv.Key} {(kv.Value is double d ? d.ToString("G3", CultureInfo.InvariantCulture) : kv.Value)}"));
+
+    /// <summary>The schema shape the chosen trainer will produce (checked against the trainer options' columns).</summary>
+    public SchemaShape GetOutputSchema(SchemaShape inputSchema) => _options.TrainerOptions switch
+    {
+        WideNetImageClassificationTrainer.Options io => new WideNetImageClassificationTrainer(_host, io).GetOutputSchema(inputSchema),
+        WideNetTextClassificationTrainer.Options to => new WideNetTextClassificationTrainer(_host, to).GetOutputSchema(inputSchema),
+        _ => throw new InvalidOperationException("unreachable"),
+    };
+}

@@ -1,0 +1,213 @@
+using System.Text.RegularExpressions;
+using Microsoft.ML;
+using Microsoft.ML.WideNet;
+using Microsoft.ML.WideNet.Training.Tests;
+using Microsoft.ML.WideNet.Vision;
+
+namespace Microsoft.ML.WideNet.Trainers.Tests;
+
+/// <summary>The tuner: the scheduler on a synthetic objective, the search space, and the estimator on small data
+/// (history, budget, cancellation, options left alone, flat memory over many trials).</summary>
+public class TuningTests
+{
+    // ---- the scheduler ------------------------------------------------------------------------------------------
+
+    /// <summary>A synthetic objective: configuration quality x ∈ [0, 1], learning curve 1 − 1/(1 + epochs).</summary>
+    static TrialOutcome Objective(Dictionary<string, object> p, int epochs, CancellationToken _) =>
+        new((double)p["x"] * (1 - 1.0 / (1 + epochs)), epochs, false);
+
+    static Dictionary<string, object> Draw(Random r) => new() { ["x"] = r.NextDouble() };
+
+    [Fact]
+    public void SuccessiveHalvingPromotesTheBestThirdUpToTheLastRung()
+    {
+        var sh = new SuccessiveHalving(1, 9, 3, TuningStrategy.SuccessiveHalving);
+        Assert.Equal([1, 3, 9], sh.Rungs);
+        var random = new Random(1);
+        var history = sh.Run(_ => Draw(random), Objective, TimeSpan.FromMinutes(1), maxConfigurations: 9, null, default);
+        Assert.Equal(9 + 3 + 1, history.Count);
+        var rung0 = history.Where(h => h.Rung == 0).ToList();
+        var best3 = rung0.OrderByDescending(h => (double)h.Parameters["x"]).Take(3).Select(h => h.Configuration).ToHashSet();
+        Assert.Equal(best3, history.Where(h => h.Rung == 1).Select(h => h.Configuration).ToHashSet());
+        Assert.Equal(best3, rung0.Where(h => h.Promoted).Select(h => h.Configuration).ToHashSet());
+        var top = history.Single(h => h.Rung == 2);
+        Assert.Equal(rung0.MaxBy(h => (double)h.Parameters["x"])!.Configuration, top.Configuration);
+        Assert.Equal(9, top.EpochsPlanned);
+        Assert.All(history, h => Assert.Equal(1, h.Bracket));
+    }
+
+    [Fact]
+    public void TheSameSeedGivesTheSameSearchAndRandomSearchTrainsEveryTrialFully()
+    {
+        List<TuningTrial> Run(int seed, TuningStrategy s)
+        {
+            var r = new Random(seed);
+            return new SuccessiveHalving(1, 9, 3, s).Run(_ => Draw(r), Objective, TimeSpan.FromMinutes(1), 20, null, default);
+        }
+        var a = Run(4, TuningStrategy.SuccessiveHalving);
+        var b = Run(4, TuningStrategy.SuccessiveHalving);
+        Assert.Equal(a.Select(t => (t.Configuration, t.Rung, (double)t.Parameters["x"])), b.Select(t => (t.Configuration, t.Rung, (double)t.Parameters["x"])));
+        Assert.Equal(20, a.Select(t => t.Configuration).Distinct().Count());   // two full brackets of 9, then 2
+        Assert.Equal(3, a.Max(t => t.Bracket));
+        var random = Run(4, TuningStrategy.Random);
+        Assert.Equal(20, random.Count);
+        Assert.All(random, t => Assert.Equal(9, t.EpochsPlanned));
+    }
+
+    [Fact]
+    public void TheBudgetEndsTheSearchAndCancelsTheRunningTrial()
+    {
+        var r = new Random(0);
+        var sw = System.Diagnostics.Stopwatch.StartNew();
+        var history = new SuccessiveHalving(1, 9, 3, TuningStrategy.SuccessiveHalving).Run(_ => Draw(r), (p, e, token) =>
+        {
+            // A trial takes 100 ms per epoch and stops between "steps" when its token is cancelled.
+            for (var i = 0; i < e * 10; i++) { token.ThrowIfCancellationRequested(); Thread.Sleep(10); }
+            return Objective(p, e, token);
+        }, TimeSpan.FromSeconds(1.5), 0, null, default);
+        Assert.InRange(sw.Elapsed.TotalSeconds, 1.4, 3.0);
+        Assert.Contains(history, h => h.Error == "stopped by the time budget" && h.StoppedEarly);
+        Assert.True(history.Count(h => h.Error is null) >= 5, $"{history.Count} trials");
+        using var cancel = new CancellationTokenSource(200);
+        Assert.ThrowsAny<OperationCanceledException>(() => new SuccessiveHalving(1, 9, 3, TuningStrategy.SuccessiveHalving).Run(_ => Draw(r), (p, e, token) =>
+        {
+            for (var i = 0; i < e * 10; i++) { token.ThrowIfCancellationRequested(); Thread.Sleep(10); }
+            return Objective(p, e, token);
+        }, TimeSpan.FromMinutes(1), 0, null, cancel.Token));
+    }
+
+    // ---- the search space ---------------------------------------------------------------------------------------
+
+    [Fact]
+    public void TheSearchSpaceSamplesInRangeAndWritesTheOptionsOfTheChosenArchitecture()
+    {
+        var space = SearchSpace.ForImages();
+        var random = new Random(3);
+        for (var i = 0; i < 200; i++)
+        {
+            var v = space.Sample(random);
+            Assert.InRange((double)v["LearningRate"], 3e-4, 5e-3);
+            Assert.InRange((int)v["NumLayers"], 2, 8);
+            Assert.Contains(v["HiddenSize"], new object[] { 64, 96, 128, 192 });
+        }
+        var lr = Enumerable.Range(0, 2000).Select(_ => (double)space["LearningRate"].Sample(random)).ToArray();
+        Assert.InRange(lr.Count(x => x < 1.2e-3) / 2000.0, 0.4, 0.6);           // log scale: the geometric middle splits it
+
+        var options = new WideNetImageClassificationTrainer.Options { ImageColumnName = "Pixels", LearningRate = 9 };
+        var values = space.Defaults();
+        values["Architecture"] = ModelArchitecture.Brainformer;
+        values["BrainformerRepeats"] = 2;
+        values["NumLayers"] = 7;
+        values["TopK"] = 1;
+        var o = space.Apply(options, values);
+        Assert.Equal(ModelArchitecture.Brainformer, o.Architecture);
+        Assert.Equal(2, o.NumLayers);                                              // Brainformer's depth is its repeats
+        Assert.Null(o.TopK);                                                       // top-k does not apply to expert choice
+        Assert.Equal(1e-3, o.LearningRate);
+        Assert.Equal("Pixels", o.ImageColumnName);
+        Assert.Equal(9, options.LearningRate);                                     // the caller's options are not changed
+        values["Architecture"] = ModelArchitecture.WideNet;
+        Assert.Equal(7, space.Apply(options, values).NumLayers);
+
+        var narrowed = space.Fix("Architecture", ModelArchitecture.ViT).Narrow("LearningRate", 1e-3, 2e-3).Choose("BatchSize", 16).Remove("Dropout");
+        var s = narrowed.Sample(random);
+        Assert.Equal(ModelArchitecture.ViT, s["Architecture"]);
+        Assert.InRange((double)s["LearningRate"], 1e-3, 2e-3);
+        Assert.Equal(16, s["BatchSize"]);
+        Assert.False(s.ContainsKey("Dropout"));
+        Assert.Equal(ModelArchitecture.WideNet, space["Architecture"].Default);
+        Assert.Throws<KeyNotFoundException>(() => space.Fix("Nope", 1));
+        Assert.Throws<ArgumentException>(() => SearchSpace.ForText().CheckFields(typeof(WideNetImageClassificationTrainer.Options)));   // VocabularySize
+    }
+
+    // ---- the estimator ------------------------------------------------------------------------------------------
+
+    static List<BytesRow> Fashion(int count)
+    {
+        var (images, labels) = IdxReader.LoadFashionMnist(train: true);
+        return Enumerable.Range(0, count).Select(i => new BytesRow
+        {
+            Image = TestPng.Encode(images.Data.AsSpan(i * 784, 784).ToArray(), 28, 28, 1),
+            Label = IdxReader.FashionMnistClasses[labels[i]],
+        }).ToList();
+    }
+
+    static WideNetAutoTrainer.Options Small(int maxTrials, double budget = 300) => new()
+    {
+        TrainerOptions = new WideNetImageClassificationTrainer.Options { RandomCrop = false, HorizontalFlip = false, NumHeads = 2 },
+        SearchSpace = SearchSpace.ForImages().Choose("HiddenSize", 16, 32).Narrow("NumLayers", 1, 2).Choose("BatchSize", 16, 32)
+                                 .Choose("Architecture", ModelArchitecture.WideNet, ModelArchitecture.ViT),
+        MaxTrials = maxTrials, BudgetSeconds = budget, MinEpochs = 1, MaxEpochs = 4, ReductionFactor = 2, Seed = 1,
+    };
+
+    [Fact]
+    public void WideNetAutoTunesInAPipelineAndReturnsTheBestModelWithItsHistory()
+    {
+        var ml = new MLContext(seed: 0);
+        var messages = new List<string>();
+        ml.Log += (_, e) => { if (e.Source.Contains("WideNetAutoTrainer")) lock (messages) messages.Add(e.RawMessage); };
+        var data = ml.Data.LoadFromEnumerable(Fashion(300));
+        var options = Small(maxTrials: 4);
+        var before = System.Text.Json.JsonSerializer.Serialize(options.SearchSpace!.Select(p => p.ToString()));
+        using var model = ml.Transforms.Conversion.MapValueToKey("Label")
+                            .Append(ml.MulticlassClassification.Trainers.WideNetAuto(options)).Fit(data);
+        var tuned = model.LastTransformer;
+        var t = tuned.Tuning!;
+        Assert.Equal(4 + 2 + 1, t.Trials.Count);                                   // rungs 1/2/4 epochs, η 2
+        var defaults = options.SearchSpace!.Defaults();
+        Assert.Equal(options.SearchSpace.Applicable(defaults).OrderBy(kv => kv.Key), t.Trials[0].Parameters.OrderBy(kv => kv.Key));
+        Assert.False(t.Trials[0].Parameters.ContainsKey("BrainformerRepeats"));   // the defaults are WideNet: only what applies
+        Assert.Equal(2, t.Best.Rung);
+        Assert.Equal(t.Best.ValidationAccuracy, t.Trials.Where(x => x.Rung == 2).Max(x => x.ValidationAccuracy));
+        Assert.True(t.Best.ValidationAccuracy > 0.2, $"best validation accuracy {t.Best.ValidationAccuracy}");
+        Assert.Equal(4, t.Best.EpochsPlanned);
+        Assert.InRange(tuned.TrainingResult!.History.Count, 1, 4);
+        Assert.Contains(messages, m => m.StartsWith("trial 1 (configuration 1", StringComparison.Ordinal));
+        Assert.Contains(messages, m => m.StartsWith("tuning done", StringComparison.Ordinal));
+        Assert.Equal(before, System.Text.Json.JsonSerializer.Serialize(options.SearchSpace!.Select(p => p.ToString())));
+        Assert.Equal(10, options.TrainerOptions.MaxEpochs);                         // Fit never changes the options
+        Assert.Null(options.TrainerOptions.Seed);
+        var m = ml.MulticlassClassification.Evaluate(model.Transform(data));
+        Assert.InRange(m.MicroAccuracy, 0.2, 1.0);                                 // 10 classes, 270 training images, tiny models
+
+        // Same seed, same search.
+        using var again = ml.Transforms.Conversion.MapValueToKey("Label").Append(ml.MulticlassClassification.Trainers.WideNetAuto(Small(maxTrials: 4))).Fit(data);
+        Assert.Equal(t.Trials.Select(x => x.ValidationAccuracy), again.LastTransformer.Tuning!.Trials.Select(x => x.ValidationAccuracy));
+    }
+
+    [Fact]
+    public void CancelExecutionEndsTheSearchPromptly()
+    {
+        var ml = new MLContext(seed: 0);
+        var data = ml.Transforms.Conversion.MapValueToKey("Label").Fit(ml.Data.LoadFromEnumerable(Fashion(200))).Transform(ml.Data.LoadFromEnumerable(Fashion(200)));
+        var trials = 0;
+        ml.Log += (_, e) => { if (e.RawMessage.StartsWith("trial ", StringComparison.Ordinal) && Interlocked.Increment(ref trials) == 2) MLNetBridge.CancelExecution(ml); };
+        var sw = System.Diagnostics.Stopwatch.StartNew();
+        Assert.ThrowsAny<OperationCanceledException>(() => ml.MulticlassClassification.Trainers.WideNetAuto(Small(maxTrials: 0)).Fit(data));
+        Assert.True(trials <= 3, $"{trials} trials ran after the cancellation");
+        Assert.True(sw.Elapsed.TotalSeconds < 120, $"took {sw.Elapsed}");
+    }
+
+    [Fact]
+    public void ManyShortTrialsKeepResidentMemoryFlat()
+    {
+        var ml = new MLContext(seed: 0);
+        var rows = Fashion(64);
+        var data = ml.Transforms.Conversion.MapValueToKey("Label").Fit(ml.Data.LoadFromEnumerable(rows)).Transform(ml.Data.LoadFromEnumerable(rows));
+        WideNetAutoTrainer.Options Tiny(int trials) => new()
+        {
+            TrainerOptions = new WideNetImageClassificationTrainer.Options { RandomCrop = false, HorizontalFlip = false, NumHeads = 2, ValidationFraction = 0.25 },
+            SearchSpace = SearchSpace.ForImages().Choose("HiddenSize", 16, 32).Narrow("NumLayers", 1, 2).Choose("BatchSize", 32),
+            Strategy = TuningStrategy.Random, MaxTrials = trials, MinEpochs = 1, MaxEpochs = 1, BudgetSeconds = 600, Seed = 2,
+        };
+        static long Rss() => long.Parse(Regex.Match(File.ReadLines("/proc/self/status").First(l => l.StartsWith("VmRSS:")), @"\d+").Value) * 1024;
+        ml.MulticlassClassification.Trainers.WideNetAuto(Tiny(10)).Fit(data).Dispose();   // warm-up
+        GC.Collect(); GC.WaitForPendingFinalizers(); GC.Collect();
+        var before = Rss();
+        using var tuned = ml.MulticlassClassification.Trainers.WideNetAuto(Tiny(60)).Fit(data);
+        GC.Collect(); GC.WaitForPendingFinalizers(); GC.Collect();
+        var growth = Rss() - before;
+        Assert.Equal(60, tuned.Tuning!.Trials.Count);
+        Assert.True(growth < 80L * 1024 * 1024, $"resident memory grew by {growth / 1024.0 / 1024.0:F1} MB over 60 trials");
+    }
+}
