@@ -54,26 +54,36 @@ public class TuningTests
         Assert.All(random, t => Assert.Equal(9, t.EpochsPlanned));
     }
 
+    /// <summary>A trial that takes 100 ms per epoch and stops between "steps" when its token is cancelled.</summary>
+    static TrialOutcome Slow(Dictionary<string, object> p, int epochs, CancellationToken token)
+    {
+        for (var i = 0; i < epochs * 10; i++) { token.ThrowIfCancellationRequested(); Thread.Sleep(10); }
+        return Objective(p, epochs, token);
+    }
+
     [Fact]
     public void TheBudgetEndsTheSearchAndCancelsTheRunningTrial()
     {
         var r = new Random(0);
         var sw = System.Diagnostics.Stopwatch.StartNew();
-        var history = new SuccessiveHalving(1, 9, 3, TuningStrategy.SuccessiveHalving).Run(_ => Draw(r), (p, e, token) =>
-        {
-            // A trial takes 100 ms per epoch and stops between "steps" when its token is cancelled.
-            for (var i = 0; i < e * 10; i++) { token.ThrowIfCancellationRequested(); Thread.Sleep(10); }
-            return Objective(p, e, token);
-        }, TimeSpan.FromSeconds(1.5), 0, null, default);
-        Assert.InRange(sw.Elapsed.TotalSeconds, 1.4, 3.0);
+        var history = new SuccessiveHalving(1, 9, 3, TuningStrategy.SuccessiveHalving).Run(_ => Draw(r), Slow, TimeSpan.FromSeconds(6), 0, null, default);
+        Assert.InRange(sw.Elapsed.TotalSeconds, 5.9, 8.0);
         Assert.Contains(history, h => h.Error == "stopped by the time budget" && h.StoppedEarly);
-        Assert.True(history.Count(h => h.Error is null) >= 5, $"{history.Count} trials");
+        Assert.True(history.Count(h => h.Error is null) >= 13, $"{history.Count} trials");   // two full brackets fit (2.7 s each)
         using var cancel = new CancellationTokenSource(200);
-        Assert.ThrowsAny<OperationCanceledException>(() => new SuccessiveHalving(1, 9, 3, TuningStrategy.SuccessiveHalving).Run(_ => Draw(r), (p, e, token) =>
-        {
-            for (var i = 0; i < e * 10; i++) { token.ThrowIfCancellationRequested(); Thread.Sleep(10); }
-            return Objective(p, e, token);
-        }, TimeSpan.FromMinutes(1), 0, null, cancel.Token));
+        Assert.ThrowsAny<OperationCanceledException>(() => new SuccessiveHalving(1, 9, 3, TuningStrategy.SuccessiveHalving)
+            .Run(_ => Draw(r), Slow, TimeSpan.FromMinutes(1), 0, null, cancel.Token));
+    }
+
+    [Fact]
+    public void ASmallBudgetGetsANarrowBracketThatStillTrainsToTheLastRung()
+    {
+        // 100 ms per epoch, 1.5 s: a bracket of 9 (2.7 s) or 3 (1.8 s) configurations would not reach 9 epochs; one
+        // full training (0.9 s) after the 1-epoch probe does.
+        var r = new Random(0);
+        var history = new SuccessiveHalving(1, 9, 3, TuningStrategy.SuccessiveHalving).Run(_ => Draw(r), Slow, TimeSpan.FromSeconds(1.5), 0, null, default);
+        Assert.Equal((1, 0, 1), (history[0].Configuration, history[0].Rung, history[0].EpochsTrained));     // the probe: the defaults, 1 epoch
+        Assert.Contains(history, h => h.Rung == 2 && h.Error is null && h.Configuration == 1);           // the defaults trained fully
     }
 
     // ---- the search space ---------------------------------------------------------------------------------------

@@ -45,6 +45,10 @@ public class SamplesTests
             Assert.True(exit == 0, output);
             Assert.Contains("MicroAccuracy:", output);
 
+            (exit, output) = Sample(work, "tune", folder, "15");
+            Assert.True(exit == 0, output);
+            Assert.Contains("trials in", output);
+
             (exit, output) = Sample(work, "compare", "1", "15");
             Assert.True(exit == 0, output);
             foreach (var trainer in new[] { "LightGbm (pixels)", "SdcaMaximumEntropy (pixels)", "FeaturizeText + SdcaMaximumEntropy", "WideNet (Tiny)", "Brainformer (Tiny)" })

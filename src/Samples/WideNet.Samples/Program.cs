@@ -7,6 +7,7 @@ var samples = new Dictionary<string, Action<string[]>>
     ["text-tsv"] = TextClassificationFromTsv.Run,
     ["load-and-predict"] = LoadModelAndPredict.Run,
     ["compare"] = CompareWithMLNetTrainers.Run,
+    ["tune"] = TuneImageClassifier.Run,
 };
 if (args.Length == 0 || !samples.TryGetValue(args[0], out var run))
 {

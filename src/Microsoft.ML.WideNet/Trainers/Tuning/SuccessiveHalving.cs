@@ -39,8 +39,10 @@ public enum TuningStrategy
 }
 
 /// <summary>
-/// The scheduler of the tuner, independent of what it trains: configurations come from <c>sample</c> (the first of the
-/// first bracket is the defaults), <c>evaluate</c> trains one for a number of epochs and reports its validation metric.
+/// The scheduler of the tuner, independent of what it trains: configurations come from <c>sample</c> (the first is
+/// the defaults), <c>evaluate</c> trains one for a number of epochs and reports its validation metric. Brackets are
+/// sized to the remaining budget: a wide one (many configurations from one epoch) when the time affords it, down to a
+/// single full training when it does not, at the seconds per epoch measured so far.
 /// Runs are sequential (one training at a time keeps CPU runs bit-reproducible), so promotion is synchronous within a
 /// bracket; a trial that fails counts as the worst. Stops when the trial count or the time budget is used up; the
 /// evaluation running when the budget ends is cancelled through its token.
@@ -69,35 +71,54 @@ internal sealed class SuccessiveHalving(int minEpochs, int maxEpochs, int eta, T
         var history = new List<TuningTrial>();
         var configurations = 0;
         var bracket = 0;
+        var last = Rungs.Count - 1;
         bool Exhausted() => deadline.IsCancellationRequested || maxConfigurations > 0 && configurations >= maxConfigurations;
-        while (!Exhausted())
+
+        TuningTrial Evaluate(int id, Dictionary<string, object> parameters, int rung)
         {
-            bracket++;
-            // η^(rungs-1) configurations enter rung 0, so that one reaches the last rung.
-            var n = (int)Math.Pow(eta, Rungs.Count - 1);
-            if (maxConfigurations > 0) n = Math.Min(n, maxConfigurations - configurations);
+            var started = clock.Elapsed.TotalSeconds;
+            TrialOutcome outcome;
+            try { outcome = evaluate(parameters, Rungs[rung], deadline.Token); }
+            catch (OperationCanceledException) when (deadline.IsCancellationRequested && !cancellation.IsCancellationRequested)
+            {
+                outcome = new TrialOutcome(null, 0, true, "stopped by the time budget");
+            }
+            var trial = new TuningTrial(history.Count + 1, id, bracket, rung, parameters, Rungs[rung], outcome.Epochs, outcome.Metric,
+                                        clock.Elapsed.TotalSeconds - started, started, outcome.StoppedEarly, false, outcome.Error);
+            history.Add(trial);
+            report?.Invoke(trial);
+            return trial;
+        }
+
+        // The first configuration (the defaults) at the first rung measures what an epoch costs.
+        bracket = 1;
+        var first = (id: ++configurations, parameters: sample(1));
+        var probe = Evaluate(first.id, first.parameters, 0);
+        while (!Exhausted() || bracket == 1 && probe.Trial == history.Count)
+        {
+            // Budget-aware brackets (after Hyperband): bracket s enters η^s configurations at rung last−s and costs about
+            // (s+1) full trainings; take the widest that the remaining time affords at the seconds per epoch seen so far.
+            var epochs = history.Sum(h => h.EpochsTrained);
+            var perEpoch = epochs == 0 ? 0 : history.Where(h => h.EpochsTrained > 0).Sum(h => h.Seconds) / epochs;
+            var remaining = budget.TotalSeconds - clock.Elapsed.TotalSeconds;
+            var s = last;
+            while (s > 0 && (s + 1) * Rungs[last] * perEpoch > remaining) s--;
+            var n = (int)Math.Pow(eta, s);
             var entries = new List<(int id, Dictionary<string, object> parameters)>();
-            for (var i = 0; i < n; i++) entries.Add((++configurations, sample(configurations)));
-            for (var rung = 0; rung < Rungs.Count && entries.Count > 0 && !deadline.IsCancellationRequested; rung++)
+            var reuseProbe = bracket == 1 && s == last;        // the probe already is this bracket's first rung-0 trial
+            if (bracket == 1) entries.Add(first);
+            else if (maxConfigurations <= 0 || configurations < maxConfigurations) entries.Add((++configurations, sample(configurations)));
+            while (entries.Count < n && (maxConfigurations <= 0 || configurations < maxConfigurations)) entries.Add((++configurations, sample(configurations)));
+            for (var rung = last - s; rung <= last && entries.Count > 0 && !deadline.IsCancellationRequested; rung++)
             {
                 var results = new List<(int id, Dictionary<string, object> parameters, double score, int row)>();
                 foreach (var (id, parameters) in entries)
                 {
                     if (deadline.IsCancellationRequested) break;
-                    var started = clock.Elapsed.TotalSeconds;
-                    TrialOutcome outcome;
-                    try { outcome = evaluate(parameters, Rungs[rung], deadline.Token); }
-                    catch (OperationCanceledException) when (deadline.IsCancellationRequested && !cancellation.IsCancellationRequested)
-                    {
-                        outcome = new TrialOutcome(null, 0, true, "stopped by the time budget");
-                    }
-                    var trial = new TuningTrial(history.Count + 1, id, bracket, rung, parameters, Rungs[rung], outcome.Epochs, outcome.Metric,
-                                                clock.Elapsed.TotalSeconds - started, started, outcome.StoppedEarly, false, outcome.Error);
-                    history.Add(trial);
-                    report?.Invoke(trial);
-                    results.Add((id, parameters, outcome.Metric ?? double.NegativeInfinity, history.Count - 1));
+                    var trial = reuseProbe && rung == 0 && id == first.id ? probe : Evaluate(id, parameters, rung);
+                    results.Add((id, parameters, trial.ValidationAccuracy ?? double.NegativeInfinity, trial.Trial - 1));
                 }
-                if (rung + 1 >= Rungs.Count) break;
+                if (rung >= last) break;
                 // Keep the best 1/η (at least one); ties go to the earlier configuration.
                 var keep = Math.Max(1, results.Count / eta);
                 var promoted = results.Where(r => !double.IsNegativeInfinity(r.score)).OrderByDescending(r => r.score).ThenBy(r => r.id).Take(keep).ToList();
@@ -105,6 +126,7 @@ internal sealed class SuccessiveHalving(int minEpochs, int maxEpochs, int eta, T
                 entries = promoted.Select(p => (p.id, p.parameters)).ToList();
             }
             cancellation.ThrowIfCancellationRequested();
+            bracket++;
         }
         return history;
     }
