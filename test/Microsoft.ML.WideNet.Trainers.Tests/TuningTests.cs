@@ -64,12 +64,24 @@ public class TuningTests
     [Fact]
     public void TheBudgetEndsTheSearchAndCancelsTheRunningTrial()
     {
+        // Three quick trials, then trials that run until their token is cancelled: only the budget can end them.
         var r = new Random(0);
+        var calls = 0;
         var sw = System.Diagnostics.Stopwatch.StartNew();
-        var history = new SuccessiveHalving(1, 9, 3, TuningStrategy.SuccessiveHalving).Run(_ => Draw(r), Slow, TimeSpan.FromSeconds(6), 0, null, default);
-        Assert.InRange(sw.Elapsed.TotalSeconds, 5.9, 8.0);
-        Assert.Contains(history, h => h.Error == "stopped by the time budget" && h.StoppedEarly);
-        Assert.True(history.Count(h => h.Error is null) >= 13, $"{history.Count} trials");   // two full brackets fit (2.7 s each)
+        var history = new SuccessiveHalving(1, 9, 3, TuningStrategy.SuccessiveHalving).Run(_ => Draw(r), (p, e, token) =>
+        {
+            if (++calls <= 3) return Objective(p, e, token);
+            while (!token.IsCancellationRequested) Thread.Sleep(5);
+            token.ThrowIfCancellationRequested();
+            return Objective(p, e, token);
+        }, TimeSpan.FromSeconds(1), 0, null, default);
+        Assert.InRange(sw.Elapsed.TotalSeconds, 0.95, 10.0);
+        Assert.Equal(4, history.Count);
+        Assert.Equal("stopped by the time budget", history[^1].Error);
+        Assert.True(history[^1].StoppedEarly);
+        Assert.All(history.Take(3), h => Assert.Null(h.Error));
+
+        // The caller's own cancellation ends the search with OperationCanceledException.
         using var cancel = new CancellationTokenSource(200);
         Assert.ThrowsAny<OperationCanceledException>(() => new SuccessiveHalving(1, 9, 3, TuningStrategy.SuccessiveHalving)
             .Run(_ => Draw(r), Slow, TimeSpan.FromMinutes(1), 0, null, cancel.Token));
@@ -78,12 +90,13 @@ public class TuningTests
     [Fact]
     public void ASmallBudgetGetsANarrowBracketThatStillTrainsToTheLastRung()
     {
-        // 100 ms per epoch, 1.5 s: a bracket of 9 (2.7 s) or 3 (1.8 s) configurations would not reach 9 epochs; one
-        // full training (0.9 s) after the 1-epoch probe does.
+        // 100 ms per epoch, 2.5 s: a bracket of 9 configurations (2.7 s) would not reach 9 epochs; a narrower one does
+        // (3 configurations for 3 epochs, then 9 epochs: 1.8 s; or, on a slow machine, one full training).
         var r = new Random(0);
-        var history = new SuccessiveHalving(1, 9, 3, TuningStrategy.SuccessiveHalving).Run(_ => Draw(r), Slow, TimeSpan.FromSeconds(1.5), 0, null, default);
+        var history = new SuccessiveHalving(1, 9, 3, TuningStrategy.SuccessiveHalving).Run(_ => Draw(r), Slow, TimeSpan.FromSeconds(2.5), 0, null, default);
         Assert.Equal((1, 0, 1), (history[0].Configuration, history[0].Rung, history[0].EpochsTrained));     // the probe: the defaults, 1 epoch
-        Assert.Contains(history, h => h.Rung == 2 && h.Error is null && h.Configuration == 1);           // the defaults trained fully
+        Assert.Contains(history, h => h.Rung == 2 && h.Error is null);                                   // a configuration trained fully
+        Assert.DoesNotContain(history, h => h.Bracket == 1 && h.Rung == 0 && h.Configuration > 1);       // no wide first bracket
     }
 
     // ---- the search space ---------------------------------------------------------------------------------------
