@@ -22,16 +22,18 @@ internal sealed record LabelInfo(string Name, KeyDataViewType Type, DataViewSche
     /// <summary>The label as saved with a model: the key values keep their type (text or a number).</summary>
     public SavedLabel ToSaved()
     {
-        var saved = new SavedLabel { Name = Name, Count = Type.Count };
-        var kv = Annotations.Schema.GetColumnOrNull(AnnotationUtils.Kinds.KeyValues);
-        if (kv is { Type: VectorDataViewType { ItemType: PrimitiveDataViewType item } })
-        {
-            var values = (string[])typeof(LabelInfo).GetMethod(nameof(KeyValuesAsText), System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Static)!
-                .MakeGenericMethod(item.RawType).Invoke(null, [Annotations, kv.Value])!;
-            saved.KeyValueType = item.RawType == typeof(ReadOnlyMemory<char>) ? "Text" : item.RawType.Name;
-            saved.KeyValues = values;
-        }
-        return saved;
+        var kv = KeyValues(Annotations);
+        return new SavedLabel { Name = Name, Count = Type.Count, KeyValueType = kv?.type, KeyValues = kv?.values };
+    }
+
+    /// <summary>The KeyValues annotation as invariant text, with the name of its item type ("Text", "Single", ...), or null.</summary>
+    public static (string type, string[] values)? KeyValues(DataViewSchema.Annotations annotations)
+    {
+        var kv = annotations.Schema.GetColumnOrNull(AnnotationUtils.Kinds.KeyValues);
+        if (kv is not { Type: VectorDataViewType { ItemType: PrimitiveDataViewType item } }) return null;
+        var values = (string[])typeof(LabelInfo).GetMethod(nameof(KeyValuesAsText), System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Static)!
+            .MakeGenericMethod(item.RawType).Invoke(null, [annotations, kv.Value])!;
+        return (item.RawType == typeof(ReadOnlyMemory<char>) ? "Text" : item.RawType.Name, values);
     }
 
     static string[] KeyValuesAsText<T>(DataViewSchema.Annotations annotations, DataViewSchema.Column column)
@@ -113,8 +115,7 @@ internal static class Columns
             throw new ArgumentException($"label column '{name}' has a key type without a known class count ({key}); map it with MapValueToKey", nameof(name));
         var k = (int)key.Count;
         var names = Enumerable.Range(1, k).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToArray();
-        var known = new LabelInfo(name, key, col.Annotations, names).ToSaved().KeyValues;
-        if (known is not null)
+        if (LabelInfo.KeyValues(col.Annotations) is { values: var known })
             for (var i = 0; i < Math.Min(k, known.Length); i++) names[i] = known[i];
         return new LabelInfo(name, key, col.Annotations, names);
     }

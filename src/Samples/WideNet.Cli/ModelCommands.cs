@@ -66,33 +66,19 @@ internal static class ModelCommands
     {
         var ml = new MLContext(seed);
         ml.Log += (_, e) => { if (e.Kind == Microsoft.ML.Runtime.ChannelMessageKind.Info && e.Source.StartsWith("WideNet", StringComparison.Ordinal)) Console.WriteLine($"  {e.RawMessage}"); };
-        var data = DataSources.Load(dataPath, task, labelColumn, textColumn, imageColumn);
-        // No model to name IDX labels yet: Fashion-MNIST by the path, digits otherwise.
-        data = data.NameIdxLabels(Path.GetFullPath(dataPath).Contains("fashion", StringComparison.OrdinalIgnoreCase)
-            ? IdxReader.FashionMnistClasses : Enumerable.Range(0, 10).Select(d => d.ToString(CultureInfo.InvariantCulture)).ToArray(), dataPath);
-        if (limit > 0 && limit < data.Rows.Count) data = data with { Rows = data.Rows.Take(limit).ToList() };
+        var data = TrainingData(task, dataPath, labelColumn, textColumn, imageColumn, limit);
         var view = data.ToDataView(ml);
         var keys = ml.Transforms.Conversion.MapValueToKey("Label").Fit(view);
-        IEstimator<ITransformer> estimator;
-        if (task == "image")
+        var o = OptionsFor(task, data);
+        (o.Architecture, o.Preset, o.MaxEpochs, o.Seed, o.Device) = (arch, preset, epochs, seed, device);
+        if (batch > 0) o.BatchSize = batch;
+        if (lr > 0) o.LearningRate = lr;
+        var estimator = WithImageLoading(ml, data, o switch
         {
-            var o = new WideNetImageClassificationTrainer.Options
-            {
-                Architecture = arch, Preset = preset, MaxEpochs = epochs, Seed = seed, Device = device, ImageColumnName = data.Pixels ? "Pixels" : "Image",
-            };
-            if (data.Pixels) { o.ImageWidth = data.Width; o.ImageHeight = data.Height; o.Channels = 1; }
-            if (batch > 0) o.BatchSize = batch;
-            if (lr > 0) o.LearningRate = lr;
-            var trainer = ml.MulticlassClassification.Trainers.WideNet(o);
-            estimator = data.Pixels ? trainer : ml.Transforms.LoadRawImageBytes("Image", null, "ImagePath").Append(trainer);
-        }
-        else
-        {
-            var o = new WideNetTextClassificationTrainer.Options { Architecture = arch, Preset = preset, MaxEpochs = epochs, Seed = seed, Device = device, Sentence1ColumnName = "Text" };
-            if (batch > 0) o.BatchSize = batch;
-            if (lr > 0) o.LearningRate = lr;
-            estimator = ml.MulticlassClassification.Trainers.WideNet(o);
-        }
+            WideNetImageClassificationTrainer.Options io => ml.MulticlassClassification.Trainers.WideNet(io),
+            WideNetTextClassificationTrainer.Options to => (IEstimator<ITransformer>)ml.MulticlassClassification.Trainers.WideNet(to),
+            _ => throw new InvalidOperationException("unreachable"),
+        });
         AnsiConsole.MarkupLineInterpolated($"training {arch} ({preset}) on {data.Rows.Count} {(task == "image" ? "images" : "texts")} from {dataPath}");
         var sw = Stopwatch.StartNew();
         var model = data.NamingFiles(() => estimator.Fit(keys.Transform(view)));
@@ -113,6 +99,30 @@ internal static class ModelCommands
         (model as IDisposable)?.Dispose();
         return 0;
     }
+
+    /// <summary>Labelled training rows as `train` and `tune` read them (IDX labels named by the path: no model yet;
+    /// the first <paramref name="limit"/> rows when it is positive).</summary>
+    internal static CliData TrainingData(string task, string path, string labelColumn, string textColumn, string imageColumn, int limit)
+    {
+        var data = DataSources.Load(path, task, labelColumn, textColumn, imageColumn);
+        // No model to name IDX labels yet: Fashion-MNIST by the path, digits otherwise.
+        data = data.NameIdxLabels(Path.GetFullPath(path).Contains("fashion", StringComparison.OrdinalIgnoreCase)
+            ? IdxReader.FashionMnistClasses : Enumerable.Range(0, 10).Select(d => d.ToString(CultureInfo.InvariantCulture)).ToArray(), path);
+        return limit > 0 && limit < data.Rows.Count ? data with { Rows = data.Rows.Take(limit).ToList() } : data;
+    }
+
+    /// <summary>Trainer options for the columns of <paramref name="data"/> (pixel geometry or column names).</summary>
+    internal static WideNetTrainerOptionsBase OptionsFor(string task, CliData data)
+    {
+        if (task != "image") return new WideNetTextClassificationTrainer.Options { Sentence1ColumnName = "Text" };
+        var o = new WideNetImageClassificationTrainer.Options { ImageColumnName = data.Pixels ? "Pixels" : "Image" };
+        if (data.Pixels) { o.ImageWidth = data.Width; o.ImageHeight = data.Height; o.Channels = 1; }
+        return o;
+    }
+
+    /// <summary><paramref name="trainer"/>, behind LoadRawImageBytes when the data lists image files.</summary>
+    internal static IEstimator<ITransformer> WithImageLoading(MLContext ml, CliData data, IEstimator<ITransformer> trainer) =>
+        data.Rows.Count > 0 && data.Rows[0].ImagePath.Length > 0 ? ml.Transforms.LoadRawImageBytes("Image", null, "ImagePath").Append(trainer) : trainer;
 
     internal static WideNetClassificationTransformer Classifier(ITransformer model) =>
         (model is IEnumerable<ITransformer> chain ? chain.OfType<WideNetClassificationTransformer>().LastOrDefault() : model as WideNetClassificationTransformer)

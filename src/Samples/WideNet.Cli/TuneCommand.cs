@@ -61,27 +61,14 @@ internal static class TuneCommand
         if (budget <= 0) throw new UsageException("--budget-seconds must be positive");
         var ml = new MLContext(seed);
         ml.Log += (_, e) => { if (e.Kind == Microsoft.ML.Runtime.ChannelMessageKind.Info && e.Source.StartsWith("WideNetAutoTrainer", StringComparison.Ordinal)) Console.WriteLine($"  {e.RawMessage}"); };
-        var data = DataSources.Load(dataPath, task, labelColumn, textColumn, imageColumn);
-        data = data.NameIdxLabels(Path.GetFullPath(dataPath).Contains("fashion", StringComparison.OrdinalIgnoreCase)
-            ? IdxReader.FashionMnistClasses : Enumerable.Range(0, 10).Select(d => d.ToString(CultureInfo.InvariantCulture)).ToArray(), dataPath);
-        if (limit > 0 && limit < data.Rows.Count) data = data with { Rows = data.Rows.Take(limit).ToList() };
+        var data = ModelCommands.TrainingData(task, dataPath, labelColumn, textColumn, imageColumn, limit);
         var view = data.ToDataView(ml);
         var keys = ml.Transforms.Conversion.MapValueToKey("Label").Fit(view);
-        WideNetTrainerOptionsBase trainer;
-        if (task == "image")
+        var estimator = ModelCommands.WithImageLoading(ml, data, ml.MulticlassClassification.Trainers.WideNetAuto(new WideNetAutoTrainer.Options
         {
-            var o = new WideNetImageClassificationTrainer.Options { ImageColumnName = data.Pixels ? "Pixels" : "Image" };
-            if (data.Pixels) { o.ImageWidth = data.Width; o.ImageHeight = data.Height; o.Channels = 1; }
-            trainer = o;
-        }
-        else trainer = new WideNetTextClassificationTrainer.Options { Sentence1ColumnName = "Text" };
-        var tuner = ml.MulticlassClassification.Trainers.WideNetAuto(new WideNetAutoTrainer.Options
-        {
-            TrainerOptions = trainer, Strategy = strategy, BudgetSeconds = budget, MaxTrials = maxTrials,
+            TrainerOptions = ModelCommands.OptionsFor(task, data), Strategy = strategy, BudgetSeconds = budget, MaxTrials = maxTrials,
             MinEpochs = minEpochs, MaxEpochs = maxEpochs, ReductionFactor = eta, Seed = seed,
-        });
-        IEstimator<ITransformer> estimator = task == "image" && !data.Pixels
-            ? ml.Transforms.LoadRawImageBytes("Image", null, "ImagePath").Append(tuner) : tuner;
+        }));
         AnsiConsole.MarkupLineInterpolated($"tuning ({strategy}) on {data.Rows.Count} {(task == "image" ? "images" : "texts")} from {dataPath} within {budget:F0} s");
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var model = data.NamingFiles(() => estimator.Fit(keys.Transform(view)));

@@ -94,7 +94,7 @@ internal sealed class SuccessiveHalving(int minEpochs, int maxEpochs, int eta, T
         bracket = 1;
         var first = (id: ++configurations, parameters: sample(1));
         var probe = Evaluate(first.id, first.parameters, 0);
-        while (!Exhausted() || bracket == 1 && probe.Trial == history.Count)
+        while (bracket == 1 || !Exhausted())   // the first bracket always runs: it holds the probe
         {
             // Budget-aware brackets (after Hyperband): bracket s enters η^s configurations at rung last−s and costs about
             // (s+1) full trainings; take the widest that the remaining time affords at the seconds per epoch seen so far.
