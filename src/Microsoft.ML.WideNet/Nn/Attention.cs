@@ -25,6 +25,9 @@ public sealed class MultiHeadSelfAttention : Module
         proj = RegisterModule("proj", new Linear(heads * hd, dim, bias, generator: generator));
     }
 
+    /// <summary>Number of heads.</summary>
+    public long Heads => _heads;
+
     /// <summary>[B, T, d] → [B, T, d]. <paramref name="keyMask"/> [B, T] bool: true at real tokens (text padding).</summary>
     public Tensor forward(Tensor x, Tensor? keyMask = null)
     {

@@ -22,6 +22,9 @@ public sealed class LayerNorm : Module
         bias = RegisterParameter("bias", torch.zeros(dim));
     }
 
+    /// <summary>The ε added to the variance.</summary>
+    public double Eps => _eps;
+
     /// <summary>[..., dim] → [..., dim].</summary>
     public Tensor forward(Tensor x) => F.layer_norm(x, new[] { _dim }, weight, bias, _eps);
 }
@@ -39,6 +42,9 @@ public sealed class RMSNorm : Module
         _eps = eps;
         weight = RegisterParameter("weight", torch.ones(dim));
     }
+
+    /// <summary>The ε added to the mean square.</summary>
+    public double Eps => _eps;
 
     /// <summary>[..., dim] → [..., dim].</summary>
     public Tensor forward(Tensor x) => F.rms_norm(x, weight, _eps);

@@ -98,6 +98,49 @@ public abstract class WideNetClassificationTransformer : ITransformer, IDisposab
     /// <summary>Writes this transformer's entry into ML.NET's model zip (called by <c>mlContext.Model.Save</c>).</summary>
     public abstract void Save(ModelSaveContext ctx);
 
+    // ---- ONNX -----------------------------------------------------------------------------------------------
+
+    /// <summary>Writes the network as an ONNX model (opset 17) that ONNX Runtime and ML.NET's <c>ApplyOnnxModel</c> run
+    /// without LibTorch: images take <c>pixels</c> [N, C, S, S] float 0–255, text takes <c>input_ids</c> and
+    /// <c>attention_mask</c> [N, L] int64; the output is <c>probabilities</c> [N, K]. The file is written next to
+    /// <paramref name="path"/> first and moved into place when complete, so an existing file is never half-replaced.</summary>
+    public void ExportToOnnx(string path)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        var full = Path.GetFullPath(path);
+        var temp = Path.Combine(Path.GetDirectoryName(full)!, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
+        try
+        {
+            using (var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write))
+            {
+                ExportToOnnx(file);
+                file.Flush(flushToDisk: true);
+            }
+            File.Move(temp, full, overwrite: true);
+        }
+        finally
+        {
+            if (File.Exists(temp)) File.Delete(temp);
+        }
+    }
+
+    /// <summary>Writes the ONNX model (see <see cref="ExportToOnnx(string)"/>) to <paramref name="stream"/>.</summary>
+    public void ExportToOnnx(Stream stream)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        if (!stream.CanWrite) throw new ArgumentException("the stream is not writable", nameof(stream));
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        var model = OnnxModel();
+        using var buffer = new MemoryStream();
+        Onnx.OnnxExporter.Write(model, buffer);                    // the whole model first: a failure writes nothing
+        buffer.Position = 0;
+        buffer.CopyTo(stream);
+    }
+
+    /// <summary>This classifier's ONNX graph.</summary>
+    internal abstract Onnx.ModelProto OnnxModel();
+
     // ---- what the image and text transformers provide -----------------------------------------------------------
 
     /// <summary>Throws, naming the column, when <paramref name="schema"/> lacks an input column or has a wrong type.</summary>

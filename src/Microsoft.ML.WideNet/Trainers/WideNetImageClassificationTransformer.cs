@@ -64,6 +64,9 @@ public sealed class WideNetImageClassificationTransformer : WideNetClassificatio
         return Score(x, null);
     }
 
+    internal override Onnx.ModelProto OnnxModel() =>
+        Onnx.OnnxExporter.Image(Model, Architecture.ToString(), Input.ImageSize, Input.Channels, Input.Mean, Input.Std, ClassNames);
+
     // ---- saving and loading ---------------------------------------------------------------------------------
 
     /// <summary>Writes the entry: model.json, label.json, weights.safetensors, each with its SHA-256.</summary>

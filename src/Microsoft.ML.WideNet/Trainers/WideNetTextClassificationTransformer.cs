@@ -54,6 +54,8 @@ public sealed class WideNetTextClassificationTransformer : WideNetClassification
             return Score(ids, mask);
     }
 
+    internal override Onnx.ModelProto OnnxModel() => Onnx.OnnxExporter.Text(Model, Architecture.ToString(), Input.MaxLength, ClassNames);
+
     /// <summary>Writes the entry: model.json, label.json, weights.safetensors and tokenizer.json, each with its SHA-256.</summary>
     public override void Save(ModelSaveContext ctx)
     {
