@@ -23,7 +23,7 @@ public class TextEndToEndTests
 {
     static readonly string[] Categories = { "linux", "food", "startrek" };
 
-    static (List<FortuneRow> train, List<FortuneRow> test) Data()
+    internal static (List<FortuneRow> train, List<FortuneRow> test) Data()
     {
         var texts = FortunesLoader.Load().Where(t => Categories.Contains(t.Category)).ToList();
         var (train, test) = StratifiedSplit.Split(texts, 0.2, seed: 0);
