@@ -23,6 +23,10 @@ internal static class OnnxExporter
     /// <summary>The graph of an image classifier taking 0–255 pixels; (x/255 − mean)/std is its first step.</summary>
     public static ModelProto Image(IClassifier model, string architecture, int imageSize, int channels, float[] mean, float[] std, IReadOnlyList<string> classNames)
     {
+        var (classes, size, chans) = Geometry(model);
+        if (size != imageSize || chans != channels)
+            throw new ArgumentException($"the network reads {chans}×{size}×{size} images, not {channels}×{imageSize}×{imageSize}");
+        CheckClasses(classNames, classes);
         var g = new OnnxGraph(model.Module.named_parameters());
         var dims = new[] { "batch", "channels", "height", "width" };
         var pixels = g.Input(PixelsInput, OnnxType.Float, new long?[] { null, channels, imageSize, imageSize }, dims);
@@ -46,6 +50,7 @@ internal static class OnnxExporter
     /// <summary>The graph of a text classifier taking token ids and an attention mask (1 at real tokens).</summary>
     public static ModelProto Text(IClassifier model, string architecture, int maxLength, IReadOnlyList<string> classNames)
     {
+        CheckClasses(classNames, Geometry(model).classes);
         var g = new OnnxGraph(model.Module.named_parameters());
         var dims = new[] { "batch", "sequence" };
         var ids = g.Input(IdsInput, OnnxType.Int64, new long?[] { null, null }, dims);
@@ -61,6 +66,22 @@ internal static class OnnxExporter
                          $"{architecture} text classifier: {IdsInput}, {MaskInput} [N, L ≤ {maxLength}] int64 → {ProbabilitiesOutput} [N, {classNames.Count}]");
     }
 
+    /// <summary>Classes, and for image networks the input side and channels (0 for text networks).</summary>
+    internal static (int classes, int imageSize, int channels) Geometry(IClassifier model) => model switch
+    {
+        WideNetVision w => (w.config.NumClasses, w.config.ImageSize, w.config.Channels),
+        ViT v => (v.config.NumClasses, v.config.ImageSize, v.config.Channels),
+        Brainformer { embed: null } b => (b.config.NumClasses, b.config.ImageSize, b.config.Channels),
+        Brainformer b => (b.config.NumClasses, 0, 0),
+        TextEncoder t => (t.config.NumClasses, 0, 0),
+        _ => throw new NotSupportedException($"{model.GetType().Name} is not a classifier this exporter knows"),
+    };
+
+    static void CheckClasses(IReadOnlyList<string> names, int classes)
+    {
+        if (names.Count != classes) throw new ArgumentException($"{names.Count} class names for a network with {classes} classes");
+    }
+
     static void Finish(OnnxGraph g, string logits, int classes) =>
         g.Output(g.softmax(logits, 1), ProbabilitiesOutput, OnnxType.Float, new long?[] { null, classes }, new[] { "batch", "classes" });
 
@@ -73,4 +94,30 @@ internal static class OnnxExporter
 
     /// <summary>Reads a model written by <see cref="Write"/> (tests and tools).</summary>
     public static ModelProto Read(Stream stream) => Serializer.Deserialize<ModelProto>(stream);
+}
+
+/// <summary>ONNX export of a network built or trained without ML.NET (the ML.NET transformers have
+/// <see cref="WideNetClassificationTransformer.ExportToOnnx(string)"/>): the same graphs, inputs and outputs.</summary>
+public static class OnnxExport
+{
+    /// <summary>Writes an image classifier (WideNet, ViT, ViT-MoE, Brainformer) taking <c>pixels</c> [N, C, S, S] float
+    /// 0–255, normalised as (x/255 − mean)/std inside the graph, giving <c>probabilities</c> [N, K].</summary>
+    public static void ImageClassifier(IClassifier model, Stream output, int imageSize, int channels, float[]? mean = null, float[]? std = null,
+                                       IReadOnlyList<string>? classNames = null)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(output);
+        var names = classNames ?? Enumerable.Range(1, OnnxExporter.Geometry(model).classes).Select(i => i.ToString(CultureInfo.InvariantCulture)).ToArray();
+        OnnxExporter.Write(OnnxExporter.Image(model, model.GetType().Name, imageSize, channels, mean ?? new[] { 0.5f }, std ?? new[] { 0.5f }, names), output);
+    }
+
+    /// <summary>Writes a text classifier taking <c>input_ids</c> and <c>attention_mask</c> [N, L] int64, giving
+    /// <c>probabilities</c> [N, K].</summary>
+    public static void TextClassifier(IClassifier model, Stream output, int maxLength, IReadOnlyList<string>? classNames = null)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(output);
+        var names = classNames ?? Enumerable.Range(1, OnnxExporter.Geometry(model).classes).Select(i => i.ToString(CultureInfo.InvariantCulture)).ToArray();
+        OnnxExporter.Write(OnnxExporter.Text(model, model.GetType().Name, maxLength, names), output);
+    }
 }

@@ -109,6 +109,8 @@ public abstract class WideNetClassificationTransformer : ITransformer, IDisposab
         ArgumentException.ThrowIfNullOrEmpty(path);
         ObjectDisposedException.ThrowIf(_disposed, this);
         var full = Path.GetFullPath(path);
+        if (!Directory.Exists(Path.GetDirectoryName(full)))
+            throw new DirectoryNotFoundException($"cannot write '{path}': the folder '{Path.GetDirectoryName(full)}' does not exist");
         var temp = Path.Combine(Path.GetDirectoryName(full)!, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
         try
         {

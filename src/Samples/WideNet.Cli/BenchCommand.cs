@@ -1,6 +1,9 @@
 using System.CommandLine;
 using System.Diagnostics;
+using Microsoft.ML.OnnxRuntime;
+using DenseTensor = Microsoft.ML.OnnxRuntime.Tensors.DenseTensor<float>;
 using Microsoft.ML.WideNet.Models;
+using Microsoft.ML.WideNet.Onnx;
 using WideNet.Torch;
 using WideNet.Torch.Optim;
 using F = WideNet.Torch.torch.nn.functional;
@@ -34,9 +37,10 @@ internal static class BenchCommand
         var device = new Option<string>("--device") { Description = "cpu | cuda | cuda:N", DefaultValueFactory = _ => "cpu" };
         var bf16 = new Option<bool>("--bf16") { Description = "bfloat16 autocast (CUDA)" };
         var inference = new Option<bool>("--inference") { Description = "time batched scoring (eval mode, no autograd) instead of training steps" };
+        var onnx = new Option<bool>("--onnx") { Description = "with --inference: then time the same network exported to ONNX in ONNX Runtime (CPU, same threads, same inputs) and print a second line" };
         var profile = new Option<string?>("--profile") { Description = "write a Chrome trace of the operators of the timed steps to this file (autograd profiler; slows the steps)" };
         var cmd = new Command("bench", "time training steps (or batched scoring); prints one JSON line")
-            { arch, imageSize, patch, channels, classes, dim, heads, depth, hidden, experts, topk, capacity, batch, steps, warmup, threads, device, bf16, inference, profile };
+            { arch, imageSize, patch, channels, classes, dim, heads, depth, hidden, experts, topk, capacity, batch, steps, warmup, threads, device, bf16, inference, onnx, profile };
         cmd.SetAction(r =>
         {
             var a = r.GetValue(arch)!.ToLowerInvariant() switch
@@ -51,13 +55,14 @@ internal static class BenchCommand
                 NumExperts = r.GetValue(experts), TopK = r.GetValue(topk), CapacityFactor = r.GetValue(capacity), Dropout = 0,
             };
             return Run(a, r.GetValue(arch)!, cfg, r.GetValue(batch), r.GetValue(steps), r.GetValue(warmup), r.GetValue(threads),
-                       Device.Parse(r.GetValue(device)!), r.GetValue(bf16), r.GetValue(inference), r.GetValue(profile));
+                       Device.Parse(r.GetValue(device)!), r.GetValue(bf16), r.GetValue(inference), r.GetValue(profile), r.GetValue(onnx));
         });
         return cmd;
     }
 
-    static int Run(Architecture arch, string archName, VisionConfig cfg, int batch, int steps, int warmup, int threads, Device device, bool bf16, bool inference, string? profile)
+    static int Run(Architecture arch, string archName, VisionConfig cfg, int batch, int steps, int warmup, int threads, Device device, bool bf16, bool inference, string? profile, bool onnx)
     {
+        if (onnx && (!inference || device.IsCuda)) throw new UsageException("--onnx times CPU inference: add --inference and keep --device cpu");
         if (threads > 0) torch.set_num_threads(threads);
         torch.manual_seed(0);
         using var model = VisionPresets.Create(arch, cfg);
@@ -108,7 +113,44 @@ internal static class BenchCommand
             ["peak_gpu_mb"] = device.IsCuda ? Math.Round(torch.cuda.max_memory_allocated(Math.Max(0, device.Index)) / 1048576.0, 1) : 0,
             ["host_defaults"] = string.Join(" ", HostDefaults.Applied.OrderBy(kv => kv.Key).Select(kv => $"{kv.Key}={kv.Value}")),
         }, "bench", indented: false));
+        if (onnx) OnnxRuntimeBench(model, cfg, archName, x, batch, steps, warmup, total, active);
         return 0;
+    }
+
+    /// <summary>The same network, exported, in ONNX Runtime's CPU provider on the same inputs (as 0–255 pixels:
+    /// (x·0.5 + 0.5)·255 normalises back to x), timed the same way; also the largest probability difference.</summary>
+    static void OnnxRuntimeBench(IClassifier model, VisionConfig cfg, string archName, Tensor x, int batch, int steps, int warmup, long total, long active)
+    {
+        using var stream = new MemoryStream();
+        OnnxExport.ImageClassifier(model, stream, cfg.ImageSize, cfg.Channels);
+        using var options = new SessionOptions { IntraOpNumThreads = torch.get_num_threads(), InterOpNumThreads = 1 };
+        using var session = new InferenceSession(stream.ToArray(), options);
+        float[] pixels, expected;
+        using (var scope = torch.NewDisposeScope())
+        using (torch.inference_mode())
+        {
+            pixels = ((x * 0.5 + 0.5) * 255).contiguous().ToArray<float>();
+            expected = model.forward(x).Logits.softmax(1).ToArray<float>();
+        }
+        var input = new[] { NamedOnnxValue.CreateFromTensor("pixels", new DenseTensor(pixels, new[] { batch, cfg.Channels, cfg.ImageSize, cfg.ImageSize })) };
+        var times = new List<double>();
+        float[] actual = [];
+        for (var step = 0; step < warmup + steps; step++)
+        {
+            var sw = Stopwatch.StartNew();
+            using (var results = session.Run(input)) actual = results.First().AsTensor<float>().ToArray();
+            if (step >= warmup) times.Add(sw.Elapsed.TotalMilliseconds);
+        }
+        times.Sort();
+        var median = times.Count % 2 == 1 ? times[times.Count / 2] : (times[times.Count / 2 - 1] + times[times.Count / 2]) / 2;
+        Console.WriteLine(MetricsJson.Serialize(new Dictionary<string, object>
+        {
+            ["runtime"] = "onnxruntime", ["onnxruntime"] = typeof(InferenceSession).Assembly.GetName().Version?.ToString() ?? "", ["arch"] = archName,
+            ["mode"] = "inference", ["device"] = "cpu", ["threads"] = torch.get_num_threads(), ["batch_size"] = batch, ["params"] = total, ["active_params"] = active,
+            ["step_ms_median"] = Math.Round(median, 2), ["images_per_s"] = Math.Round(batch * 1000 / median, 1),
+            ["max_abs_diff_vs_libtorch"] = expected.Zip(actual, (a, b) => Math.Abs(a - b)).Max(),
+            ["peak_rss_mb"] = Math.Round(PeakRssMb(), 1),
+        }, "bench", indented: false));
     }
 
     static double PeakRssMb() =>
