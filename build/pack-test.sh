@@ -64,7 +64,7 @@ for z in (torch, widenet):
     assert not binaries, f"native binaries in the package: {binaries}"
 nuspec = widenet.read("Microsoft.ML.WideNet.nuspec").decode()
 deps = dict(re.findall(r'<dependency id="([^"]+)" version="([^"]+)"', nuspec))
-expected = {"WideNet.Torch": version, "Microsoft.ML": "5.0.1", "Microsoft.ML.ImageAnalytics": "5.0.1", "Microsoft.ML.Tokenizers": "2.0.1"}
+expected = {"WideNet.Torch": version, "Microsoft.ML": "5.0.1", "Microsoft.ML.ImageAnalytics": "5.0.1", "Microsoft.ML.Tokenizers": "2.0.1", "protobuf-net": "3.4.40"}
 assert deps == expected, f"Microsoft.ML.WideNet depends on {deps}, expected {expected}"
 assert "lib/net10.0/Microsoft.ML.WideNet.dll" in widenet.namelist()
 print("pack-test: packages hold " + ", ".join(sorted(n for n in files if not n.startswith(("_rels", "package/", "[")))))
@@ -138,9 +138,13 @@ var prediction = engine.Predict(example);
 Console.WriteLine(FormattableString.Invariant($"LibTorch {WideNet.Torch.torch.version}, model saved to {path} ({new FileInfo(path).Length / 1024} KiB)"));
 Console.WriteLine(FormattableString.Invariant($"accuracy: {metrics.MicroAccuracy:F4} (reloaded model: {reloaded.MicroAccuracy:F4}) on {testRows.Count} test images"));
 Console.WriteLine(FormattableString.Invariant($"prediction: {prediction.PredictedClass} ({prediction.Score.Max():P1}) for a {example.Label} image"));
+var onnx = Path.GetFullPath("model.onnx");
+((IEnumerable<ITransformer>)model).OfType<WideNetImageClassificationTransformer>().Single().ExportToOnnx(onnx);
+Console.WriteLine(FormattableString.Invariant($"exported {onnx} ({new FileInfo(onnx).Length / 1024} KiB)"));
 (loaded as IDisposable)?.Dispose();
 if (metrics.MicroAccuracy < 0.6) { Console.Error.WriteLine("accuracy below 0.6"); return 1; }
 if (reloaded.MicroAccuracy != metrics.MicroAccuracy) { Console.Error.WriteLine("the reloaded model scores differently"); return 1; }
+if (new FileInfo(onnx).Length < 10_000) { Console.Error.WriteLine("the ONNX file is too small to hold the weights"); return 1; }
 return 0;
 
 class ImageRow

@@ -102,9 +102,28 @@ public class CliTests
         var (pcode, stdout, _) = Run("predict", "--model", model, "--input", "soup and cheese");
         Assert.Equal(0, pcode);
         Assert.Matches(@"^soup and cheese\t(sports|food|tech)\t", stdout.Trim());
+        // Classes are keyed alphabetically, not in order of first appearance (sports, food, tech).
+        var (xcode, xout, _) = Run("export", "--model", model, "--onnx", Path.Combine(root, "text.onnx"), "--json");
+        Assert.Equal(0, xcode);
+        Assert.Equal("[\"food\",\"sports\",\"tech\"]", JsonDocument.Parse(xout.Trim()).RootElement.GetProperty("class_names").GetRawText());
         var (ecode, _, err) = Run("evaluate", "--model", model, "--data", tsv, "--label-column", "Category");
         Assert.Equal(2, ecode);
         Assert.Contains("'Category'", err);
+        Directory.Delete(root, recursive: true);
+    }
+
+    [Fact]
+    public void NumberedClassesAreKeyedByValue()
+    {
+        var root = Directory.CreateTempSubdirectory("widenet-cli-keys").FullName;
+        var tsv = Path.Combine(root, "train.tsv");
+        var labels = new[] { "10", "2", "1" };
+        File.WriteAllLines(tsv, new[] { "Text\tLabel" }.Concat(Enumerable.Range(0, 30).Select(i => $"text number {i % 3} {i}\t{labels[i % 3]}")));
+        var model = Path.Combine(root, "m.zip");
+        Assert.Equal(0, Run("train", "--task", "text", "--data", tsv, "--epochs", "1", "--out", model).code);
+        var (code, stdout, _) = Run("export", "--model", model, "--onnx", Path.Combine(root, "m.onnx"), "--json");
+        Assert.Equal(0, code);
+        Assert.Equal("[\"1\",\"2\",\"10\"]", JsonDocument.Parse(stdout.Trim()).RootElement.GetProperty("class_names").GetRawText());
         Directory.Delete(root, recursive: true);
     }
 

@@ -43,6 +43,7 @@ public class PackageConsumerTests(ITestOutputHelper output)
             Assert.InRange(double.Parse(accuracy.Groups["a"].Value, CultureInfo.InvariantCulture), 0.6, 1.0);
             Assert.Equal(accuracy.Groups["a"].Value, accuracy.Groups["r"].Value);
             Assert.Matches(new Regex(@"^prediction: \w+ ", RegexOptions.Multiline), text);
+            Assert.Matches(new Regex(@"^exported .*model\.onnx \(\d+ KiB\)", RegexOptions.Multiline), text);   // ONNX export from the package
             Assert.Contains("pack-test: passed", text);
         }
         finally

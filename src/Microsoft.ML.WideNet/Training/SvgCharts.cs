@@ -11,11 +11,12 @@ public static class SvgCharts
     static string F(double v) => v.ToString("0.##", CultureInfo.InvariantCulture);
     static string Esc(string s) => SecurityElement.Escape(s) ?? "";
 
-    /// <summary>Two panels: training/validation loss and training/validation accuracy by epoch.</summary>
+    /// <summary>Two panels: training/validation loss and training/validation accuracy by epoch. Each panel's legend sits
+    /// under its axis, never over the lines; at most about ten epoch ticks are labelled.</summary>
     public static void WriteTrainingCurves(string path, IReadOnlyList<EpochMetrics> history, string title = "Training")
     {
         ArgumentNullException.ThrowIfNull(history);
-        const int W = 900, H = 380, panelW = 400, panelH = 280, top = 60, left1 = 60, left2 = 510;
+        const int W = 1000, H = 420, panelW = 400, panelH = 280, top = 60, left1 = 70, left2 = 560;
         var sb = Begin(W, H, title);
         var epochs = history.Select(h => (double)h.Epoch).ToArray();
         Panel(sb, left1, top, panelW, panelH, "loss", epochs,
@@ -35,9 +36,11 @@ public static class SvgCharts
         var pad = (ymax - ymin) * 0.05; ymin -= pad; ymax += pad;
         double xmin = xs.Length == 0 ? 0 : xs.Min(), xmax = xs.Length == 0 ? 1 : xs.Max();
         if (xmax - xmin < 1e-9) { xmin -= 1; xmax += 1; }
+        // A margin inside the frame so the first and last points (and their ticks) are not on its edge.
+        var xpad = (xmax - xmin) * 0.04; xmin -= xpad; xmax += xpad;
         double X(double v) => x0 + (v - xmin) / (xmax - xmin) * w;
         double Y(double v) => y0 + h - (v - ymin) / (ymax - ymin) * h;
-        sb.Append($"<g class=\"panel\"><rect x=\"{x0}\" y=\"{y0}\" width=\"{w}\" height=\"{h}\" fill=\"white\" stroke=\"#444\"/>\n");
+        sb.Append($"<g class=\"panel\"><rect class=\"plot-area\" x=\"{x0}\" y=\"{y0}\" width=\"{w}\" height=\"{h}\" fill=\"white\" stroke=\"#444\"/>\n");
         sb.Append($"<text x=\"{x0 + w / 2}\" y=\"{y0 - 10}\" text-anchor=\"middle\" font-size=\"14\">{Esc(name)}</text>\n");
         for (var i = 0; i <= 4; i++)
         {
@@ -45,10 +48,13 @@ public static class SvgCharts
             sb.Append($"<line x1=\"{x0}\" y1=\"{F(Y(v))}\" x2=\"{x0 + w}\" y2=\"{F(Y(v))}\" stroke=\"#ddd\"/>");
             sb.Append($"<text x=\"{x0 - 5}\" y=\"{F(Y(v) + 4)}\" text-anchor=\"end\" font-size=\"10\">{v.ToString("0.###", CultureInfo.InvariantCulture)}</text>\n");
         }
-        foreach (var e in xs.Distinct())
-            sb.Append($"<text x=\"{F(X(e))}\" y=\"{y0 + h + 14}\" text-anchor=\"middle\" font-size=\"10\">{F(e)}</text>");
+        var ticks = xs.Distinct().OrderBy(e => e).ToArray();
+        var every = Math.Max(1, (int)Math.Ceiling(ticks.Length / 10.0));
+        for (var i = 0; i < ticks.Length; i++)
+            if (i % every == 0 || i == ticks.Length - 1 && (ticks.Length - 1) % every >= every / 2)
+                sb.Append($"<text x=\"{F(X(ticks[i]))}\" y=\"{y0 + h + 14}\" text-anchor=\"middle\" font-size=\"10\">{F(ticks[i])}</text>");
         sb.Append($"<text x=\"{x0 + w / 2}\" y=\"{y0 + h + 30}\" text-anchor=\"middle\" font-size=\"11\">epoch</text>\n");
-        var legendY = y0 + 14;
+        var legendX = x0;
         foreach (var (label, color, ys) in series)
         {
             var pts = new List<string>();
@@ -61,8 +67,9 @@ public static class SvgCharts
                 var xy = p.Split(',');
                 sb.Append($"<circle cx=\"{xy[0]}\" cy=\"{xy[1]}\" r=\"2.5\" fill=\"{color}\"/>");
             }
-            sb.Append($"\n<text x=\"{x0 + w - 8}\" y=\"{legendY}\" text-anchor=\"end\" font-size=\"11\" fill=\"{color}\">{Esc(label)}</text>\n");
-            legendY += 14;
+            sb.Append($"\n<g class=\"legend\"><rect x=\"{legendX}\" y=\"{y0 + h + 42}\" width=\"10\" height=\"10\" fill=\"{color}\"/>" +
+                      $"<text x=\"{legendX + 14}\" y=\"{y0 + h + 51}\" font-size=\"11\" fill=\"{color}\">{Esc(label)}</text></g>\n");
+            legendX += 24 + 7 * label.Length;
         }
         sb.Append("</g>\n");
     }
@@ -74,7 +81,9 @@ public static class SvgCharts
                                     (string label, string color, IReadOnlyList<(double x, double y)> points)? stepLine = null)
     {
         ArgumentNullException.ThrowIfNull(groups);
-        const int W = 760, H = 420, x0 = 70, y0 = 50, w = 560, h = 300;
+        const int H = 420, x0 = 70, y0 = 50, w = 560, h = 300;
+        var longest = groups.Select(g => g.label).Append(stepLine?.label ?? "").Max(l => l.Length);
+        var W = Math.Max(760, x0 + w + 40 + 7 * longest);                 // room for the legend right of the plot
         var sb = Begin(W, H, title);
         var all = groups.SelectMany(g => g.points).Concat(stepLine?.points ?? []).Where(p => double.IsFinite(p.x) && double.IsFinite(p.y)).ToArray();
         double xmin = 0, xmax = all.Length == 0 ? 1 : Math.Max(1e-9, all.Max(p => p.x));
@@ -83,7 +92,7 @@ public static class SvgCharts
         var pad = (ymax - ymin) * 0.05; ymin -= pad; ymax += pad;
         double X(double v) => x0 + (v - xmin) / (xmax - xmin) * w;
         double Y(double v) => y0 + h - (v - ymin) / (ymax - ymin) * h;
-        sb.Append($"<rect x=\"{x0}\" y=\"{y0}\" width=\"{w}\" height=\"{h}\" fill=\"white\" stroke=\"#444\"/>\n");
+        sb.Append($"<rect class=\"plot-area\" x=\"{x0}\" y=\"{y0}\" width=\"{w}\" height=\"{h}\" fill=\"white\" stroke=\"#444\"/>\n");
         for (var i = 0; i <= 4; i++)
         {
             var vy = ymin + (ymax - ymin) * i / 4;
@@ -97,8 +106,8 @@ public static class SvgCharts
         var legendY = y0 + 10;
         void Legend(string label, string color)
         {
-            sb.Append($"<rect x=\"{x0 + w + 12}\" y=\"{legendY - 9}\" width=\"10\" height=\"10\" fill=\"{color}\"/>");
-            sb.Append($"<text x=\"{x0 + w + 28}\" y=\"{legendY}\" font-size=\"11\">{Esc(label)}</text>\n");
+            sb.Append($"<g class=\"legend\"><rect x=\"{x0 + w + 12}\" y=\"{legendY - 9}\" width=\"10\" height=\"10\" fill=\"{color}\"/>");
+            sb.Append($"<text x=\"{x0 + w + 28}\" y=\"{legendY}\" font-size=\"11\">{Esc(label)}</text></g>\n");
             legendY += 16;
         }
         if (stepLine is { } line && line.points.Count > 0)
@@ -134,7 +143,8 @@ public static class SvgCharts
         var cell = Math.Clamp(480 / Math.Max(1, k), 12, 48);
         var labelW = 10 + 7 * Math.Min(24, names.Max(n => n.Length));
         int x0 = labelW + 20, y0 = 70;
-        int width = x0 + cell * k + 40, height = y0 + cell * k + labelW + 40;
+        // Column labels are rotated 60°: the last one reaches about half its length right of its column.
+        int width = x0 + cell * k + Math.Max(40, labelW / 2 + 16), height = y0 + cell * k + labelW + 40;
         var sb = Begin(width, height, title);
         long max = 1;
         foreach (var v in confusion) max = Math.Max(max, v);

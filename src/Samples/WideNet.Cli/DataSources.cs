@@ -103,6 +103,25 @@ internal sealed class BytesRow
     public byte[] Bytes = [];
 }
 
+/// <summary>Class keys in a reader's order rather than ML.NET's default order of first appearance: integer labels
+/// (IDX digits, numbered classes) by value, other names alphabetically (ordinal); or the given order.</summary>
+internal static class LabelKeys
+{
+    sealed class KeyRow { public string Label = ""; }
+
+    public static IEstimator<ITransformer> For(MLContext ml, IEnumerable<string> labels)
+    {
+        var distinct = labels.Where(l => l.Length > 0).Distinct().ToArray();
+        var ordered = distinct.All(l => long.TryParse(l, NumberStyles.Integer, CultureInfo.InvariantCulture, out _))
+            ? distinct.OrderBy(l => long.Parse(l, CultureInfo.InvariantCulture))
+            : distinct.OrderBy(l => l, StringComparer.Ordinal);
+        return InOrder(ml, ordered);
+    }
+
+    public static IEstimator<ITransformer> InOrder(MLContext ml, IEnumerable<string> classes) =>
+        ml.Transforms.Conversion.MapValueToKey("Label", keyData: ml.Data.LoadFromEnumerable(classes.Select(c => new KeyRow { Label = c }).ToList()));
+}
+
 internal sealed class TextRow
 {
     public string Text = "";

@@ -80,7 +80,8 @@ internal static class DemoCommand
             MaxEpochs = epochs > 0 ? epochs : 5, BatchSize = 128, LearningRate = 2e-3, ValidationFraction = 0.05, Seed = 0, LogEverySteps = 100,
             RandomCrop = false,
         };
-        var pipeline = ml.Transforms.Conversion.MapValueToKey("Label").Append(ml.MulticlassClassification.Trainers.WideNet(options));
+        // Classes in Fashion-MNIST's label order 0–9 (T-shirt/top, Trouser, ...), not in order of first appearance.
+        var pipeline = LabelKeys.InOrder(ml, IdxReader.FashionMnistClasses).Append(ml.MulticlassClassification.Trainers.WideNet(options));
         return Finish(ml, pipeline, train, test, output, "fashion-mnist", "widenet demo", testRows[0], r => r.Label);
     }
 
@@ -98,7 +99,7 @@ internal static class DemoCommand
             Architecture = arch,
             MaxEpochs = epochs > 0 ? epochs : 4, MaxSequenceLength = 64, VocabularySize = 4000, Dropout = 0.1, Seed = 0, LogEverySteps = 100,
         };
-        var pipeline = ml.Transforms.Conversion.MapValueToKey("Label").Append(ml.MulticlassClassification.Trainers.WideNet(options));
+        var pipeline = LabelKeys.For(ml, texts.Select(t => t.Category)).Append(ml.MulticlassClassification.Trainers.WideNet(options));
         return Finish(ml, pipeline, train, test, output, "fortunes", "widenet demo --text", Row(testTexts[0]), r => r.Label);
     }
 

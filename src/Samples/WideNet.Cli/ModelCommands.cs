@@ -68,7 +68,7 @@ internal static class ModelCommands
         ml.Log += (_, e) => { if (e.Kind == Microsoft.ML.Runtime.ChannelMessageKind.Info && e.Source.StartsWith("WideNet", StringComparison.Ordinal)) Console.WriteLine($"  {e.RawMessage}"); };
         var data = TrainingData(task, dataPath, labelColumn, textColumn, imageColumn, limit);
         var view = data.ToDataView(ml);
-        var keys = ml.Transforms.Conversion.MapValueToKey("Label").Fit(view);
+        var keys = LabelKeys.For(ml, data.Rows.Select(r => r.Label)).Fit(view);
         var o = OptionsFor(task, data);
         (o.Architecture, o.Preset, o.MaxEpochs, o.Seed, o.Device) = (arch, preset, epochs, seed, device);
         if (batch > 0) o.BatchSize = batch;

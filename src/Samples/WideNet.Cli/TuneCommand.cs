@@ -63,7 +63,7 @@ internal static class TuneCommand
         ml.Log += (_, e) => { if (e.Kind == Microsoft.ML.Runtime.ChannelMessageKind.Info && e.Source.StartsWith("WideNetAutoTrainer", StringComparison.Ordinal)) Console.WriteLine($"  {e.RawMessage}"); };
         var data = ModelCommands.TrainingData(task, dataPath, labelColumn, textColumn, imageColumn, limit);
         var view = data.ToDataView(ml);
-        var keys = ml.Transforms.Conversion.MapValueToKey("Label").Fit(view);
+        var keys = LabelKeys.For(ml, data.Rows.Select(r => r.Label)).Fit(view);
         var estimator = ModelCommands.WithImageLoading(ml, data, ml.MulticlassClassification.Trainers.WideNetAuto(new WideNetAutoTrainer.Options
         {
             TrainerOptions = ModelCommands.OptionsFor(task, data), Strategy = strategy, BudgetSeconds = budget, MaxTrials = maxTrials,
