@@ -313,6 +313,26 @@ public class TrainerTests
     }
 
     [Fact]
+    public void ATimeLimitEndsTrainingAfterTheLastEpochThatFits()
+    {
+        var (x, y) = FashionData.Load(0, 300);
+        using var _ = x; using var __ = y;
+        using var model = new MlpClassifier(seed: 2);
+        var o = Options(epochs: 6);
+        o.TimeLimit = TimeSpan.FromMilliseconds(1);               // one epoch always runs; a second would not fit
+        var log = new List<string>();
+        var limited = new Trainer(o).Fit(model, new TensorBatchSource(x, y), log: log.Add);
+        Assert.Single(limited.History);
+        Assert.True(limited.StoppedEarly);
+        Assert.Contains(log, l => l.StartsWith("time limit:"));
+        o.TimeLimit = TimeSpan.FromHours(1);
+        using var other = new MlpClassifier(seed: 2);
+        var full = new Trainer(o).Fit(other, new TensorBatchSource(x, y));
+        Assert.Equal(6, full.History.Count);
+        Assert.False(full.StoppedEarly);
+    }
+
+    [Fact]
     public void CancellationThrowsAndLeavesTheModelConsistent()
     {
         var (x, y) = FashionData.Load(0, 300);

@@ -96,6 +96,9 @@ public abstract class WideNetTrainerOptionsBase
     public double ValidationFraction = 0.1;
     /// <summary>Stop after this many epochs without validation improvement (0 = never). The best epoch's weights are kept either way.</summary>
     public int EarlyStoppingPatience = 3;
+    /// <summary>Training time in seconds (0 = no limit): after each epoch, <c>Fit</c> stops when one more epoch as long as the
+    /// last would end past it, keeping the best weights. The learning-rate schedule still spans <see cref="MaxEpochs"/>.</summary>
+    public double MaxTrainingSeconds;
 
     /// <summary>Seed of every random choice (initialisation, split, shuffles, augmentation, dropout); CPU runs are
     /// bit-reproducible for a seed. Null: the <see cref="MLContext"/>'s seeded sequence.</summary>
@@ -136,6 +139,7 @@ public abstract class WideNetTrainerOptionsBase
         if (CapacityFactor is { } cf && !(cf > 0)) throw new ArgumentOutOfRangeException(nameof(CapacityFactor), cf, "CapacityFactor must be positive");
         if (Dropout is { } d && d is < 0 or >= 1) throw new ArgumentOutOfRangeException(nameof(Dropout), d, "Dropout must be in [0, 1)");
         if (ValidationFraction is < 0 or >= 1) throw new ArgumentOutOfRangeException(nameof(ValidationFraction), ValidationFraction, "ValidationFraction must be in [0, 1)");
+        if (MaxTrainingSeconds < 0 || double.IsNaN(MaxTrainingSeconds)) throw new ArgumentOutOfRangeException(nameof(MaxTrainingSeconds), MaxTrainingSeconds, "MaxTrainingSeconds must not be negative");
         if (MaxEpochs < 1) throw new ArgumentOutOfRangeException(nameof(MaxEpochs), MaxEpochs, "MaxEpochs must be at least 1");
         if (BatchSize < 1) throw new ArgumentOutOfRangeException(nameof(BatchSize), BatchSize, "BatchSize must be at least 1");
         if (AuxiliaryLossWeight < 0) throw new ArgumentOutOfRangeException(nameof(AuxiliaryLossWeight), AuxiliaryLossWeight, "AuxiliaryLossWeight must not be negative");
@@ -163,6 +167,7 @@ public abstract class WideNetTrainerOptionsBase
         MixedPrecision = Precision != TrainingPrecision.Float32,
         EarlyStoppingPatience = EarlyStoppingPatience,
         RestoreBestWeights = true,
+        TimeLimit = MaxTrainingSeconds > 0 ? TimeSpan.FromSeconds(MaxTrainingSeconds) : null,
         CheckpointDirectory = checkpointDirectory,
         LogEverySteps = LogEverySteps,
     };

@@ -132,6 +132,37 @@ public static class SvgCharts
         End(sb, path);
     }
 
+    /// <summary>Horizontal bars, one per item, for values in [0, 1] (e.g. accuracy), each with its label on the left and
+    /// <paramref name="items"/>' note right of the bar.</summary>
+    public static void WriteBars(string path, string title, IReadOnlyList<(string label, double value, string note)> items)
+    {
+        ArgumentNullException.ThrowIfNull(items);
+        const int barH = 26, gap = 10, w = 480, y0 = 60;
+        var labelW = 20 + 7 * Math.Max(6, items.Count == 0 ? 0 : items.Max(i => i.label.Length));
+        var noteW = 20 + 7 * Math.Max(6, items.Count == 0 ? 0 : items.Max(i => i.note.Length));
+        var x0 = labelW;
+        var h = items.Count * (barH + gap);
+        var W = Math.Max(x0 + w + noteW, 7 * title.Length + 40);
+        var sb = Begin(W, y0 + h + 40, title);
+        sb.Append($"<rect class=\"plot-area\" x=\"{x0}\" y=\"{y0 - gap / 2}\" width=\"{w}\" height=\"{h}\" fill=\"white\" stroke=\"#444\"/>\n");
+        for (var t = 0; t <= 4; t++)
+        {
+            var x = x0 + w * t / 4;
+            sb.Append($"<line x1=\"{x}\" y1=\"{y0 - gap / 2}\" x2=\"{x}\" y2=\"{y0 - gap / 2 + h}\" stroke=\"#ddd\"/>");
+            sb.Append($"<text x=\"{x}\" y=\"{y0 + h + 10}\" text-anchor=\"middle\" font-size=\"10\">{F(t / 4.0)}</text>\n");
+        }
+        for (var i = 0; i < items.Count; i++)
+        {
+            var (label, value, note) = items[i];
+            var y = y0 + i * (barH + gap);
+            var bw = double.IsFinite(value) ? Math.Clamp(value, 0, 1) * w : 0;
+            sb.Append($"<text x=\"{x0 - 6}\" y=\"{y + barH / 2 + 4}\" text-anchor=\"end\" font-size=\"12\">{Esc(label)}</text>");
+            sb.Append($"<rect x=\"{x0}\" y=\"{y}\" width=\"{F(bw)}\" height=\"{barH}\" fill=\"#1f77b4\"><title>{Esc(label)}: {Esc(note)}</title></rect>");
+            sb.Append($"<text x=\"{x0 + w + 6}\" y=\"{y + barH / 2 + 4}\" font-size=\"11\">{Esc(note)}</text>\n");
+        }
+        End(sb, path);
+    }
+
     /// <summary>A heat map of confusion counts [true, predicted] with the count in every cell and rows labelled with
     /// <paramref name="classNames"/> (defaults to the class indices).</summary>
     public static void WriteConfusionMatrix(string path, long[,] confusion, IReadOnlyList<string>? classNames = null, string title = "Confusion matrix")

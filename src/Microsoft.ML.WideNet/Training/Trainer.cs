@@ -141,6 +141,7 @@ public sealed class Trainer
             while (!state.Finished && state.Epoch < o.Epochs)
             {
                 var epoch = state.Epoch;
+                var epochStarted = sw.Elapsed;
                 var order = EpochOrder(n, o.Seed, epoch);
                 module.train();
                 Batch FetchBatch(int b)
@@ -266,6 +267,11 @@ public sealed class Trainer
                 {
                     state.StoppedEarly = true;
                     log?.Invoke($"early stopping: no improvement for {state.EpochsWithoutImprovement} epochs (best epoch {state.BestEpoch})");
+                }
+                if (!state.StoppedEarly && o.TimeLimit is { } limit && state.Epoch < o.Epochs && sw.Elapsed + (sw.Elapsed - epochStarted) > limit)
+                {
+                    state.StoppedEarly = true;
+                    log?.Invoke(FormattableString.Invariant($"time limit: another epoch of {(sw.Elapsed - epochStarted).TotalSeconds:F0} s would end after {limit.TotalSeconds:F0} s; stopping after epoch {state.Epoch}"));
                 }
                 if (state.StoppedEarly || state.Epoch >= o.Epochs)
                 {

@@ -89,6 +89,10 @@ public sealed class TrainerOptions
     public double EarlyStoppingMinDelta;
     /// <summary>At the end, load the weights of the best validation epoch (when there is validation data).</summary>
     public bool RestoreBestWeights = true;
+    /// <summary>Training time allowed (null = none): after each epoch, training stops when one more epoch as long as the
+    /// last would end past it (the best weights are kept, as with early stopping). The learning-rate schedule still spans
+    /// <see cref="Epochs"/>: set both for a schedule that ends in time.</summary>
+    public TimeSpan? TimeLimit;
 
     /// <summary>Folder for checkpoints (null = none). Written at each epoch end, every <see cref="CheckpointEverySteps"/>
     /// steps and on cancellation.</summary>
@@ -119,6 +123,7 @@ public sealed class TrainerOptions
         if (MixupAlpha < 0) throw new ArgumentOutOfRangeException(nameof(MixupAlpha), MixupAlpha, "MixupAlpha must not be negative");
         if (WarmupFraction is < 0 or > 1) throw new ArgumentOutOfRangeException(nameof(WarmupFraction), WarmupFraction, "WarmupFraction must be in [0, 1]");
         if (GradientClipNorm < 0) throw new ArgumentOutOfRangeException(nameof(GradientClipNorm), GradientClipNorm, "GradientClipNorm must not be negative");
+        if (TimeLimit is { } limit && limit <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(TimeLimit), limit, "TimeLimit must be positive");
         if (EarlyStoppingPatience < 0) throw new ArgumentOutOfRangeException(nameof(EarlyStoppingPatience), EarlyStoppingPatience, "EarlyStoppingPatience must not be negative");
     }
 }

@@ -22,7 +22,7 @@ namespace WideNet.Cli
             var root = new RootCommand("widenet: train, evaluate and serve WideNet / Brainformer mixture-of-experts models")
             {
                 ModelCommands.Train(), ModelCommands.Evaluate(), ModelCommands.Predict(), DescribeCommand.Create(),
-                DemoCommand.Create(), BenchCommand.Create(), TuneCommand.Create(), ExportCommand.Create(),
+                DemoCommand.Create(), BenchCommand.Create(), TuneCommand.Create(), ExportCommand.Create(), CompareCommand.Create(),
             };
             root.Options.Add(verbose);
             var parsed = root.Parse(args);
