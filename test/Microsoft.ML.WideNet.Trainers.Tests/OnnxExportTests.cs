@@ -85,7 +85,7 @@ public class OnnxExportTests
 
     public static TheoryData<string, int> ImageCases => new()
     {
-        { "WideNet", 1 }, { "WideNet", 3 }, { "ViT", 3 }, { "ViTMoE", 1 }, { "Brainformer", 3 },
+        { "WideNet", 1 }, { "WideNet", 3 }, { "ViT", 3 }, { "ViTMoE", 1 }, { "Brainformer", 3 }, { "WideNetConvStem", 1 }, { "BrainformerConvStem", 3 },
     };
 
     static IClassifier BuildImage(string architecture, int channels, double evalCapacity) => architecture switch
@@ -93,6 +93,8 @@ public class OnnxExportTests
         "WideNet" => new WideNetVision(Vision(channels, evalCapacity)),
         "ViT" => new ViT(Vision(channels, evalCapacity), withMoe: false),
         "ViTMoE" => new ViT(Vision(channels, evalCapacity), withMoe: true),
+        "WideNetConvStem" => new WideNetVision(Vision(channels, evalCapacity) with { PatchSize = 3, ConvStem = true }), // 16 → 8 → 4: 16 tokens
+        "BrainformerConvStem" => new Brainformer(Brain(channels, capacity: evalCapacity == 0.5 ? 1.0 : 4.0) with { ConvStem = true }),
         _ => new Brainformer(Brain(channels, capacity: evalCapacity == 0.5 ? 1.0 : 4.0)),
     };
 
@@ -100,6 +102,8 @@ public class OnnxExportTests
     public void ImageGraphMatchesLibTorchWhereCapacityDropsTokens(string architecture, int channels)
     {
         using var model = Sharpened(BuildImage(architecture, channels, evalCapacity: 0.5));
+        if (architecture.EndsWith("ConvStem"))
+            Assert.Equal(2, model.Module.named_parameters().Count(p => p.name.StartsWith("patch_embed.stem") && p.name.EndsWith("_weight")));
         var onnx = Export(() => OnnxExporter.Image(model, architecture, Size, channels, new[] { 0.5f }, new[] { 0.5f },
                                                     Enumerable.Range(0, Classes).Select(i => $"c{i}").ToArray()));
         foreach (var batch in new[] { 1, 7 })

@@ -45,6 +45,8 @@ public sealed record BrainformerConfig
     public int PatchSize { get; init; } = 16;
     /// <summary>Image channels.</summary>
     public int Channels { get; init; } = 3;
+    /// <summary>Images: a convolutional stem before the patch projection *(a departure; see <see cref="Nn.PatchEmbed"/>)*.</summary>
+    public bool ConvStem { get; init; }
     /// <summary>Text: vocabulary size; 0 builds the vision model.</summary>
     public int VocabSize { get; init; }
     /// <summary>Text: longest sequence.</summary>
@@ -63,7 +65,7 @@ public sealed record BrainformerConfig
         var bad = Layers.FirstOrDefault(c => c is not ('A' or 'F' or 'M'));
         if (bad != default) throw new ArgumentException($"recipe '{Recipe}': unknown sub-layer '{bad}' (use A, F, M)");
         if (Layers.Length == 0 || Repeats < 1) throw new ArgumentException("the recipe must name at least one sub-layer and repeat at least once");
-        if (VocabSize == 0 && ImageSize % PatchSize != 0) throw new ArgumentException($"image size {ImageSize} is not a multiple of patch size {PatchSize}");
+        if (VocabSize == 0 && !ConvStem && ImageSize % PatchSize != 0) throw new ArgumentException($"image size {ImageSize} is not a multiple of patch size {PatchSize}");
         return this;
     }
 
@@ -145,8 +147,9 @@ public sealed class Brainformer : Module, ITokenEncoder
             embed = RegisterModule("embed", new TextEmbedding(cfg.VocabSize, cfg.MaxLength, cfg.Dim, cfg.Dim, cfg.Dropout, g));
         else
         {
-            patch_embed = RegisterModule("patch_embed", new PatchEmbed(cfg.Channels, cfg.PatchSize, cfg.Dim, g));
-            var n = (cfg.ImageSize / cfg.PatchSize) * (cfg.ImageSize / cfg.PatchSize);
+            patch_embed = RegisterModule("patch_embed", new PatchEmbed(cfg.Channels, cfg.PatchSize, cfg.Dim, g, cfg.ConvStem));
+            var side = PatchEmbed.GridSide(cfg.ImageSize, cfg.PatchSize, cfg.ConvStem);
+            var n = side * side;
             using (torch.no_grad()) pos_embed = RegisterParameter("pos_embed", torch.empty(new long[] { 1, n, cfg.Dim }).normal_(0, 0.02, g));
         }
         var list = RegisterModule("layers", new ModuleList());

@@ -57,7 +57,7 @@ public sealed class ViT : Module, IClassifier
     {
         config = cfg.Validate();
         using var g = new Generator(cfg.Seed);
-        patch_embed = RegisterModule("patch_embed", new PatchEmbed(cfg.Channels, cfg.PatchSize, cfg.Dim, g));
+        patch_embed = RegisterModule("patch_embed", new PatchEmbed(cfg.Channels, cfg.PatchSize, cfg.Dim, g, cfg.ConvStem));
         using (torch.no_grad()) pos_embed = RegisterParameter("pos_embed", torch.empty(new long[] { 1, cfg.NumPatches, cfg.Dim }).normal_(0, 0.02, g));
         var list = RegisterModule("blocks", new ModuleList());
         blocks = new Block[cfg.Depth];

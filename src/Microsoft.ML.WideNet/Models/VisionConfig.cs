@@ -36,13 +36,17 @@ public sealed record VisionConfig
     /// <summary>Seed of the parameter initialisation.</summary>
     public ulong Seed { get; init; } = 0;
 
-    /// <summary>Patches per image.</summary>
-    public int NumPatches => (ImageSize / PatchSize) * (ImageSize / PatchSize);
+    /// <summary>A convolutional stem before the patch projection *(a departure from the papers; see
+    /// <see cref="Nn.PatchEmbed"/>)*; the token grid stays ⌈ImageSize / 2ⁿ⌉ for n = ⌈log₂ PatchSize⌉.</summary>
+    public bool ConvStem { get; init; }
+
+    /// <summary>Tokens per image.</summary>
+    public int NumPatches => Nn.PatchEmbed.GridSide(ImageSize, PatchSize, ConvStem) * Nn.PatchEmbed.GridSide(ImageSize, PatchSize, ConvStem);
 
     /// <summary>Throws <see cref="ArgumentException"/> naming the first inconsistent setting.</summary>
     public VisionConfig Validate()
     {
-        if (ImageSize % PatchSize != 0) throw new ArgumentException($"image size {ImageSize} is not a multiple of patch size {PatchSize}");
+        if (!ConvStem && ImageSize % PatchSize != 0) throw new ArgumentException($"image size {ImageSize} is not a multiple of patch size {PatchSize}");
         if (Dim % Heads != 0) throw new ArgumentException($"hidden size {Dim} is not divisible by {Heads} heads");
         if (TopK < 1 || TopK > NumExperts) throw new ArgumentException($"top-k {TopK} must be between 1 and the number of experts {NumExperts}");
         if (NumClasses < 2) throw new ArgumentException($"need at least 2 classes, got {NumClasses}");

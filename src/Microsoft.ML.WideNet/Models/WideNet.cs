@@ -53,7 +53,7 @@ public sealed class WideNetVision : Module, IClassifier
     {
         config = cfg.Validate();
         using var g = new Generator(cfg.Seed);
-        patch_embed = RegisterModule("patch_embed", new PatchEmbed(cfg.Channels, cfg.PatchSize, cfg.Dim, g));
+        patch_embed = RegisterModule("patch_embed", new PatchEmbed(cfg.Channels, cfg.PatchSize, cfg.Dim, g, cfg.ConvStem));
         using (torch.no_grad()) pos_embed = RegisterParameter("pos_embed", torch.empty(new long[] { 1, cfg.NumPatches, cfg.Dim }).normal_(0, 0.02, g));
         attn = RegisterModule("attn", new MultiHeadSelfAttention(cfg.Dim, cfg.Heads, generator: g));
         moe = RegisterModule("moe", new TopKMoe(cfg.Dim, cfg.Hidden, cfg.NumExperts, cfg.TopK, cfg.CapacityFactor, cfg.EvalCapacityFactor, generator: g));

@@ -15,7 +15,10 @@ internal static class ModuleGraphs
     /// <summary>[B, C, H, W] → [B, N, d].</summary>
     public static string Forward(this OnnxGraph g, PatchEmbed m, string images)
     {
-        var maps = g.conv2d(images, m.weight, m.bias, stride: m.weight.shape[2]);    // [B, d, H/p, W/p]
+        var x = images;
+        for (var i = 0; i < m.stem_weight.Length; i++)
+            x = g.gelu(g.conv2d(x, m.stem_weight[i], m.stem_bias[i], stride: 2, padding: 1)); // [B, cᵢ, ⌈H/2ⁱ⁺¹⌉, ⌈W/2ⁱ⁺¹⌉]
+        var maps = g.conv2d(x, m.weight, m.bias, stride: m.HasStem ? 1 : m.weight.shape[2]);  // [B, d, h, w]
         return g.permute(g.reshape(maps, 0, 0, -1), 0, 2, 1);                          // [B, N, d]
     }
 

@@ -210,10 +210,11 @@ internal sealed class OnnxGraph
     /// <summary>data[index[i], :] += src[i, :] (torch's index_add on dim 0).</summary>
     public string index_add(string data, string index, string src) =>
         One("ScatterND", new[] { data, unsqueeze(index, 1), src }, Text("reduction", "add"));
-    public string conv2d(string x, Tensor weight, Tensor bias, long stride)
+    public string conv2d(string x, Tensor weight, Tensor bias, long stride, long padding = 0)
     {
         var k = weight.shape;
-        return One("Conv", new[] { x, Weight(weight), Weight(bias) }, IntList("kernel_shape", k[2], k[3]), IntList("strides", stride, stride));
+        return One("Conv", new[] { x, Weight(weight), Weight(bias) }, IntList("kernel_shape", k[2], k[3]), IntList("strides", stride, stride),
+                   IntList("pads", padding, padding, padding, padding));
     }
 
     /// <summary>The model: this graph, opset <see cref="Opset"/>, and metadata properties.</summary>

@@ -30,7 +30,7 @@ internal sealed class ModelSpec
     public string Describe() => Architecture switch
     {
         ModelArchitecture.Brainformer => $"Brainformer '{Brainformer!.Recipe}' ×{Brainformer.Repeats}, d {Brainformer.Dim}, {Brainformer.NumExperts} experts (expert choice, capacity {Brainformer.CapacityFactor:G3})",
-        _ when Vision is { } v => $"{Architecture} d {v.Dim}, {v.Heads} heads, {v.Depth} blocks, FFN {v.Hidden}" + (Architecture == ModelArchitecture.ViT ? "" : $", {v.NumExperts} experts top-{v.TopK}") + $", {v.ImageSize}×{v.ImageSize}/{v.PatchSize}",
+        _ when Vision is { } v => $"{Architecture} d {v.Dim}, {v.Heads} heads, {v.Depth} blocks, FFN {v.Hidden}" + (Architecture == ModelArchitecture.ViT ? "" : $", {v.NumExperts} experts top-{v.TopK}") + $", {v.ImageSize}×{v.ImageSize}/{v.PatchSize}" + (v.ConvStem ? " (conv stem)" : ""),
         _ when Text is { } t => $"{Architecture} d {t.Dim}, {t.Heads} heads, {t.Depth} blocks, FFN {t.Hidden}" + (Architecture == ModelArchitecture.WideNet ? $", {t.NumExperts} experts top-{t.TopK}" : "") + $", vocabulary {t.VocabSize}, length {t.MaxLength}",
         _ => Architecture.ToString(),
     };
@@ -68,7 +68,7 @@ internal sealed class ModelSpec
             return new ModelSpec
             {
                 Architecture = o.Architecture,
-                Brainformer = (BrainformerFrom(o, o.BrainformerRecipe, classes, seed) with { ImageSize = imageSize, PatchSize = patchSize, Channels = channels }).Validate(),
+                Brainformer = (BrainformerFrom(o, o.BrainformerRecipe, classes, seed) with { ImageSize = imageSize, PatchSize = patchSize, Channels = channels, ConvStem = o.ConvolutionalStem }).Validate(),
             };
         var arch = o.Architecture switch
         {
@@ -93,6 +93,7 @@ internal sealed class ModelSpec
             ImageSize = imageSize,
             PatchSize = patchSize,
             Channels = channels,
+            ConvStem = o.ConvolutionalStem,
             NumClasses = classes,
             Seed = seed,
         };

@@ -25,6 +25,10 @@ public sealed class WideNetImageClassificationTrainer : IEstimator<WideNetImageC
         public int ImageSize;
         /// <summary>Side of a patch (0: a 4×4 grid for images up to 64 pixels, about 14×14 above).</summary>
         public int PatchSize;
+        /// <summary>A convolutional stem (3×3 stride-2 convolutions with GELU) instead of the linear
+        /// patch projection, keeping the token grid of <see cref="PatchSize"/> *(a departure from the papers, as in ViT's
+        /// hybrid models; off by default)*.</summary>
+        public bool ConvolutionalStem;
         /// <summary>Network input channels, 1 (grey) or 3 (RGB) (0: 1 when the first training image is grey, else 3).
         /// For pixel vectors, also the channels of the vector.</summary>
         public int Channels;
