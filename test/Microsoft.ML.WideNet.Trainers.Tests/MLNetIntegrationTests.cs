@@ -55,6 +55,28 @@ public class MLNetIntegrationTests
     }
 
     [Fact]
+    public void AutomaticEpochsGiveSmallDataEnoughSteps()
+    {
+        var o = new WideNetImageClassificationTrainer.Options();                       // MaxEpochs and patience automatic
+        Assert.Equal((10, 3), o.EpochsFor(57_000));                                     // large data: 10 epochs
+        Assert.Equal((157, 15), o.EpochsFor(1_000));                                    // 16 steps an epoch: 2,500 steps
+        Assert.Equal((200, 20), o.EpochsFor(100));                                      // at most 200 epochs
+        o.MaxEpochs = 4;
+        o.EarlyStoppingPatience = 1;
+        Assert.Equal((4, 1), o.EpochsFor(1_000));                                       // set values are kept
+
+        // Through Fit: the log says what was chosen (one epoch runs: the time limit ends the run after it).
+        var ml = new MLContext(seed: 0);
+        var messages = new List<string>();
+        ml.Log += (_, e) => { if (e.Source.Contains("WideNetImageClassificationTrainer")) lock (messages) messages.Add(e.RawMessage); };
+        var options = Small();
+        (options.MaxEpochs, options.MaxTrainingSeconds) = (null, 0.001);
+        using var model = Pipeline(ml, options).Fit(ml.Data.LoadFromEnumerable(Fashion(200)));
+        Assert.Contains(messages, m => m.StartsWith("MaxEpochs automatic: 200 epochs for 179 rows"));
+        Assert.Single(model.LastTransformer.TrainingResult!.History);
+    }
+
+    [Fact]
     public void EvaluateCrossValidateSplitAndCacheWorkWithMLNet()
     {
         var ml = new MLContext(seed: 0);

@@ -88,6 +88,9 @@ internal static class EstimatorCore
         Log(ch, $"{total:N0} parameters ({active:N0} active per token), {train.Count} training rows" +
                   (validation is null ? ", no validation" : $", {validation.Count} validation rows"));
         var trainerOptions = o.ToTrainerOptions(seed, o.CheckpointDirectory);
+        (trainerOptions.Epochs, trainerOptions.EarlyStoppingPatience) = o.EpochsFor(train.Count);
+        if (o.MaxEpochs is null && trainerOptions.Epochs > 10)
+            Log(ch, $"MaxEpochs automatic: {trainerOptions.Epochs} epochs for {train.Count} rows (at least {WideNetTrainerOptionsBase.AutomaticMinimumSteps} steps), early-stopping patience {trainerOptions.EarlyStoppingPatience}");
         if (validation is null) trainerOptions.EarlyStoppingPatience = 0;
         return WithCancellation(host, o.CancellationToken,
             token => new Trainer(trainerOptions).Fit(model, train, validation, o.Progress, m => Log(ch, m), token));

@@ -23,11 +23,11 @@ public static class WideNetCatalog
     /// <param name="scoreColumnName">The output probabilities column.</param>
     /// <param name="predictedLabelColumnName">The output predicted-key column.</param>
     /// <param name="batchSize">Images per step.</param>
-    /// <param name="maxEpochs">Passes over the data.</param>
+    /// <param name="maxEpochs">Passes over the data at most (null: automatic, see <see cref="WideNetTrainerOptionsBase.MaxEpochs"/>).</param>
     /// <param name="validationSet">Validation data (null: 10% of the training rows are held out).</param>
     public static WideNetImageClassificationTrainer WideNetImageClassification(this MulticlassClassificationCatalog.MulticlassClassificationTrainers catalog,
         string labelColumnName = "Label", string imageColumnName = "Image", string scoreColumnName = "Score",
-        string predictedLabelColumnName = "PredictedLabel", int batchSize = 64, int maxEpochs = 10, IDataView? validationSet = null) =>
+        string predictedLabelColumnName = "PredictedLabel", int batchSize = 64, int? maxEpochs = null, IDataView? validationSet = null) =>
         new(MLNetBridge.Environment(catalog), new WideNetImageClassificationTrainer.Options
         {
             LabelColumnName = labelColumnName, ImageColumnName = imageColumnName, ScoreColumnName = scoreColumnName,
@@ -42,12 +42,12 @@ public static class WideNetCatalog
     /// <param name="scoreColumnName">The output probabilities column.</param>
     /// <param name="predictedLabelColumnName">The output predicted-key column.</param>
     /// <param name="batchSize">Texts per step.</param>
-    /// <param name="maxEpochs">Passes over the data.</param>
+    /// <param name="maxEpochs">Passes over the data at most (null: automatic, see <see cref="WideNetTrainerOptionsBase.MaxEpochs"/>).</param>
     /// <param name="validationSet">Validation data (null: 10% of the training rows are held out).</param>
     public static WideNetTextClassificationTrainer WideNetTextClassification(this MulticlassClassificationCatalog.MulticlassClassificationTrainers catalog,
         string labelColumnName = "Label", string sentence1ColumnName = "Sentence1", string? sentence2ColumnName = null,
         string scoreColumnName = "Score", string predictedLabelColumnName = "PredictedLabel",
-        int batchSize = 32, int maxEpochs = 10, IDataView? validationSet = null) =>
+        int batchSize = 32, int? maxEpochs = null, IDataView? validationSet = null) =>
         new(MLNetBridge.Environment(catalog), new WideNetTextClassificationTrainer.Options
         {
             LabelColumnName = labelColumnName, Sentence1ColumnName = sentence1ColumnName, Sentence2ColumnName = sentence2ColumnName,
@@ -80,7 +80,7 @@ public static class WideNetCatalog
     /// <summary>A Brainformer image classifier with the defaults of <see cref="WideNetImageClassification"/>.</summary>
     public static WideNetImageClassificationTrainer BrainformerImageClassification(this MulticlassClassificationCatalog.MulticlassClassificationTrainers catalog,
         string labelColumnName = "Label", string imageColumnName = "Image", string scoreColumnName = "Score",
-        string predictedLabelColumnName = "PredictedLabel", int batchSize = 64, int maxEpochs = 10, IDataView? validationSet = null) =>
+        string predictedLabelColumnName = "PredictedLabel", int batchSize = 64, int? maxEpochs = null, IDataView? validationSet = null) =>
         catalog.Brainformer(catalog.WideNetImageClassification(labelColumnName, imageColumnName, scoreColumnName, predictedLabelColumnName,
                                                                batchSize, maxEpochs, validationSet).TrainerOptions);
 
@@ -88,7 +88,7 @@ public static class WideNetCatalog
     public static WideNetTextClassificationTrainer BrainformerTextClassification(this MulticlassClassificationCatalog.MulticlassClassificationTrainers catalog,
         string labelColumnName = "Label", string sentence1ColumnName = "Sentence1", string? sentence2ColumnName = null,
         string scoreColumnName = "Score", string predictedLabelColumnName = "PredictedLabel",
-        int batchSize = 32, int maxEpochs = 10, IDataView? validationSet = null) =>
+        int batchSize = 32, int? maxEpochs = null, IDataView? validationSet = null) =>
         catalog.Brainformer(catalog.WideNetTextClassification(labelColumnName, sentence1ColumnName, sentence2ColumnName, scoreColumnName,
                                                               predictedLabelColumnName, batchSize, maxEpochs, validationSet).TrainerOptions);
 

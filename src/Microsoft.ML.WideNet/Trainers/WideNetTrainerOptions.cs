@@ -71,8 +71,12 @@ public abstract class WideNetTrainerOptionsBase
 
     /// <summary>Examples per optimizer step.</summary>
     public int BatchSize = 64;
-    /// <summary>Passes over the training data (fewer when early stopping ends the run).</summary>
-    public int MaxEpochs = 10;
+    /// <summary>Passes over the training data, at most (fewer when early stopping ends the run). Null: automatic — 10,
+    /// or more on small data so that training takes at least <see cref="AutomaticMinimumSteps"/> optimizer steps (at most
+    /// 200 epochs): a few hundred rows make only a few steps per epoch.</summary>
+    public int? MaxEpochs;
+    /// <summary>Fewest optimizer steps automatic <see cref="MaxEpochs"/> aims for.</summary>
+    public const int AutomaticMinimumSteps = 2500;
     /// <summary>Peak learning rate (null: 1e-3 for AdamW, 2e-3 for LAMB).</summary>
     public double? LearningRate;
     /// <summary>Optimizer.</summary>
@@ -94,8 +98,10 @@ public abstract class WideNetTrainerOptionsBase
     /// <summary>Fraction of the training rows held out for validation when <see cref="ValidationSet"/> is null
     /// (stratified by label, seeded; 0 = no validation: the final weights are kept).</summary>
     public double ValidationFraction = 0.1;
-    /// <summary>Stop after this many epochs without validation improvement (0 = never). The best epoch's weights are kept either way.</summary>
-    public int EarlyStoppingPatience = 3;
+    /// <summary>Stop after this many epochs without validation improvement (0 = never). The best epoch's weights are kept
+    /// either way. Null: automatic — 3, or a tenth of the epochs when there are more than 30 (small data sets have small,
+    /// noisy validation sets).</summary>
+    public int? EarlyStoppingPatience;
     /// <summary>Training time in seconds (0 = no limit): after each epoch, <c>Fit</c> stops when one more epoch as long as the
     /// last would end past it, keeping the best weights. The learning-rate schedule still spans <see cref="MaxEpochs"/>.</summary>
     public double MaxTrainingSeconds;
@@ -140,7 +146,8 @@ public abstract class WideNetTrainerOptionsBase
         if (Dropout is { } d && d is < 0 or >= 1) throw new ArgumentOutOfRangeException(nameof(Dropout), d, "Dropout must be in [0, 1)");
         if (ValidationFraction is < 0 or >= 1) throw new ArgumentOutOfRangeException(nameof(ValidationFraction), ValidationFraction, "ValidationFraction must be in [0, 1)");
         if (MaxTrainingSeconds < 0 || double.IsNaN(MaxTrainingSeconds)) throw new ArgumentOutOfRangeException(nameof(MaxTrainingSeconds), MaxTrainingSeconds, "MaxTrainingSeconds must not be negative");
-        if (MaxEpochs < 1) throw new ArgumentOutOfRangeException(nameof(MaxEpochs), MaxEpochs, "MaxEpochs must be at least 1");
+        if (MaxEpochs is < 1) throw new ArgumentOutOfRangeException(nameof(MaxEpochs), MaxEpochs, "MaxEpochs must be at least 1");
+        if (EarlyStoppingPatience is < 0) throw new ArgumentOutOfRangeException(nameof(EarlyStoppingPatience), EarlyStoppingPatience, "EarlyStoppingPatience must not be negative");
         if (BatchSize < 1) throw new ArgumentOutOfRangeException(nameof(BatchSize), BatchSize, "BatchSize must be at least 1");
         if (AuxiliaryLossWeight < 0) throw new ArgumentOutOfRangeException(nameof(AuxiliaryLossWeight), AuxiliaryLossWeight, "AuxiliaryLossWeight must not be negative");
 
@@ -150,10 +157,19 @@ public abstract class WideNetTrainerOptionsBase
         }
     }
 
-    /// <summary>The training-loop settings these options stand for.</summary>
+    /// <summary>The epochs and patience for <paramref name="trainingRows"/> rows: the options' values, or the automatic ones.</summary>
+    internal (int epochs, int patience) EpochsFor(int trainingRows)
+    {
+        var stepsPerEpoch = Math.Max(1, (trainingRows + BatchSize - 1) / BatchSize);
+        var epochs = MaxEpochs ?? Math.Clamp((AutomaticMinimumSteps + stepsPerEpoch - 1) / stepsPerEpoch, 10, 200);
+        var patience = EarlyStoppingPatience ?? (epochs > 30 ? epochs / 10 : 3);
+        return (epochs, patience);
+    }
+
+    /// <summary>The training-loop settings these options stand for (epochs and patience: <see cref="EpochsFor"/>).</summary>
     internal virtual TrainerOptions ToTrainerOptions(int seed, string? checkpointDirectory) => new()
     {
-        Epochs = MaxEpochs,
+        Epochs = MaxEpochs ?? 10,
         BatchSize = BatchSize,
         Optimizer = Optimizer,
         LearningRate = LearningRate ?? (Optimizer == OptimizerKind.Lamb ? 2e-3 : 1e-3),
@@ -165,7 +181,7 @@ public abstract class WideNetTrainerOptionsBase
         Seed = seed,
         Device = Device,
         MixedPrecision = Precision != TrainingPrecision.Float32,
-        EarlyStoppingPatience = EarlyStoppingPatience,
+        EarlyStoppingPatience = EarlyStoppingPatience ?? 3,
         RestoreBestWeights = true,
         TimeLimit = MaxTrainingSeconds > 0 ? TimeSpan.FromSeconds(MaxTrainingSeconds) : null,
         CheckpointDirectory = checkpointDirectory,

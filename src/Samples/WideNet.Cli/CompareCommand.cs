@@ -32,7 +32,7 @@ internal static class CompareCommand
         var label = Opt("--label-column", "label column of a TSV/CSV", "Label");
         var text = Opt("--text-column", "text column of a TSV/CSV", "Text");
         var image = Opt("--image-column", "image path column of a TSV/CSV", "ImagePath");
-        var epochs = new Option<int>("--epochs") { Description = "maximum epochs of our networks", DefaultValueFactory = _ => 10 };
+        var epochs = new Option<int>("--epochs") { Description = "maximum epochs of our networks (0: automatic, the trainers' default)" };
         var budget = new Option<double>("--budget-seconds") { Description = "training time of each of our networks (0: no limit; they stop after the last epoch that fits)" };
         var limit = new Option<int>("--limit") { Description = "use only the first N training rows (0: all)" };
         var seed = new Option<int>("--seed") { Description = "seed", DefaultValueFactory = _ => 0 };
@@ -99,7 +99,7 @@ internal static class CompareCommand
         foreach (var arch in new[] { ModelArchitecture.WideNet, ModelArchitecture.Brainformer, baseline })
         {
             var o = ModelCommands.OptionsFor(task, train);
-            (o.Architecture, o.MaxEpochs, o.MaxTrainingSeconds, o.Seed) = (arch, epochs, budget, seed);
+            (o.Architecture, o.MaxEpochs, o.MaxTrainingSeconds, o.Seed) = (arch, epochs > 0 ? epochs : null, budget, seed);
             IEstimator<ITransformer> trainer = o is WideNetImageClassificationTrainer.Options io
                 ? ml.MulticlassClassification.Trainers.WideNet(io)
                 : ml.MulticlassClassification.Trainers.WideNet((WideNetTextClassificationTrainer.Options)o);
@@ -185,7 +185,7 @@ internal static class CompareCommand
             "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>widenet compare</title>" +
             "<style>body{font-family:sans-serif;margin:2em} table{border-collapse:collapse} td,th{border:1px solid #ccc;padding:4px 8px;text-align:right} td:first-child,th:first-child{text-align:left}</style></head><body>" +
             $"<h1>{task}: ML.NET's trainers and ours on one split</h1>" +
-            $"<p>{train.Rows.Count} training rows, {test.Rows.Count} test rows; our networks: Tiny preset, at most {epochs} epochs{(budget > 0 ? FormattableString.Invariant($", {budget:F0} s each") : "")}.</p>" +
+            $"<p>{train.Rows.Count} training rows, {test.Rows.Count} test rows; our networks: Tiny preset, {(epochs > 0 ? $"at most {epochs}" : "automatic")} epochs{(budget > 0 ? FormattableString.Invariant($", {budget:F0} s each") : "")}.</p>" +
             $"<table><tr><th>trainer</th><th>accuracy</th><th>macro accuracy</th><th>log-loss</th><th>fit</th><th>parameters</th></tr>\n{cells}</table>" +
             "<p><img src=\"compare.svg\" alt=\"test accuracy of each trainer\"></p><p><a href=\"compare.json\">compare.json</a></p></body></html>");
     }

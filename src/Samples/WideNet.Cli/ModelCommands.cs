@@ -46,7 +46,7 @@ internal static class ModelCommands
         var image = Opt("--image-column", "image path column of a TSV/CSV (relative to the file)", "ImagePath");
         var arch = Opt("--arch", "widenet | brainformer | vit | vit-moe | transformer | albert", "widenet");
         var preset = Opt("--preset", "tiny | small | base | large | huge", "tiny");
-        var epochs = new Option<int>("--epochs") { Description = "maximum epochs", DefaultValueFactory = _ => 10 };
+        var epochs = new Option<int>("--epochs") { Description = "maximum epochs (0: automatic: 10, more on small data)" };
         var batch = new Option<int>("--batch-size") { Description = "examples per step (0: 64 images, 32 texts)" };
         var lr = new Option<double>("--lr") { Description = "peak learning rate (0: the default)" };
         var device = Opt("--device", "auto | cpu | cuda", "auto");
@@ -70,7 +70,7 @@ internal static class ModelCommands
         var view = data.ToDataView(ml);
         var keys = LabelKeys.For(ml, data.Rows.Select(r => r.Label)).Fit(view);
         var o = OptionsFor(task, data);
-        (o.Architecture, o.Preset, o.MaxEpochs, o.Seed, o.Device) = (arch, preset, epochs, seed, device);
+        (o.Architecture, o.Preset, o.MaxEpochs, o.Seed, o.Device) = (arch, preset, epochs > 0 ? epochs : null, seed, device);
         if (batch > 0) o.BatchSize = batch;
         if (lr > 0) o.LearningRate = lr;
         var estimator = WithImageLoading(ml, data, o switch
