@@ -313,6 +313,44 @@ public class TrainerTests
     }
 
     [Fact]
+    public void WeightAveragingEndsWithTheMovingAverageOfTheSameTrajectory()
+    {
+        var (x, y) = FashionData.Load(0, 200);
+        using var _ = x; using var __ = y;
+        var o = Options(epochs: 2);
+
+        // Without averaging: the weights after every step (the trajectory does not depend on the average).
+        using var plain = new MlpClassifier(seed: 2);
+        var start = plain.Weights();
+        var trajectory = new List<float[]>();
+        new Trainer(o).Fit(plain, new TensorBatchSource(x, y), progress: new SyncProgress(p => { if (p.Phase == TrainingPhase.Training) trajectory.Add(plain.Weights()); }));
+        var expected = start.Select(v => (double)v).ToArray();
+        for (var t = 0; t < trajectory.Count; t++)
+        {
+            var d = Math.Min(0.9, (1.0 + t) / (10.0 + t));
+            for (var i = 0; i < expected.Length; i++) expected[i] = d * expected[i] + (1 - d) * trajectory[t][i];
+        }
+
+        o.EmaDecay = 0.9;
+        using var averaged = new MlpClassifier(seed: 2);
+        new Trainer(o).Fit(averaged, new TensorBatchSource(x, y));
+        var actual = averaged.Weights();
+        Assert.Equal(8, trajectory.Count);                                   // 2 epochs × 4 steps
+        Assert.All(Enumerable.Range(0, actual.Length), i => Assert.Equal(expected[i], actual[i], 4));
+        Assert.NotEqual(trajectory[^1], actual);                             // the average, not the last weights
+
+        // With validation, the average is swapped in to validate and swapped out again: training follows the same path.
+        var (vx, vy) = FashionData.Load(50_000, 100);
+        using var ___ = vx; using var ____ = vy;
+        using var validated = new MlpClassifier(seed: 2);
+        var path = new List<float[]>();
+        new Trainer(o).Fit(validated, new TensorBatchSource(x, y), new TensorBatchSource(vx, vy),
+                           new SyncProgress(p => { if (p.Phase == TrainingPhase.Training) path.Add(validated.Weights()); }));
+        Assert.Equal(trajectory.Count, path.Count);
+        Assert.All(Enumerable.Range(0, path.Count), t => Assert.Equal(trajectory[t], path[t]));
+    }
+
+    [Fact]
     public void ATimeLimitEndsTrainingAfterTheLastEpochThatFits()
     {
         var (x, y) = FashionData.Load(0, 300);

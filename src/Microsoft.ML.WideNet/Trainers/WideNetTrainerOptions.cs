@@ -102,6 +102,9 @@ public abstract class WideNetTrainerOptionsBase
     /// either way. Null: automatic — 3, or a tenth of the epochs when there are more than 30 (small data sets have small,
     /// noisy validation sets).</summary>
     public int? EarlyStoppingPatience;
+    /// <summary>Exponential moving average of the weights (0 = off; 0.999 is usual): validation, best-epoch selection
+    /// and the saved model use the averaged weights.</summary>
+    public double EmaDecay;
     /// <summary>Training time in seconds (0 = no limit): after each epoch, <c>Fit</c> stops when one more epoch as long as the
     /// last would end past it, keeping the best weights. The learning-rate schedule still spans <see cref="MaxEpochs"/>.</summary>
     public double MaxTrainingSeconds;
@@ -145,6 +148,7 @@ public abstract class WideNetTrainerOptionsBase
         if (CapacityFactor is { } cf && !(cf > 0)) throw new ArgumentOutOfRangeException(nameof(CapacityFactor), cf, "CapacityFactor must be positive");
         if (Dropout is { } d && d is < 0 or >= 1) throw new ArgumentOutOfRangeException(nameof(Dropout), d, "Dropout must be in [0, 1)");
         if (ValidationFraction is < 0 or >= 1) throw new ArgumentOutOfRangeException(nameof(ValidationFraction), ValidationFraction, "ValidationFraction must be in [0, 1)");
+        if (EmaDecay is < 0 or >= 1 || double.IsNaN(EmaDecay)) throw new ArgumentOutOfRangeException(nameof(EmaDecay), EmaDecay, "EmaDecay must be in [0, 1)");
         if (MaxTrainingSeconds < 0 || double.IsNaN(MaxTrainingSeconds)) throw new ArgumentOutOfRangeException(nameof(MaxTrainingSeconds), MaxTrainingSeconds, "MaxTrainingSeconds must not be negative");
         if (MaxEpochs is < 1) throw new ArgumentOutOfRangeException(nameof(MaxEpochs), MaxEpochs, "MaxEpochs must be at least 1");
         if (EarlyStoppingPatience is < 0) throw new ArgumentOutOfRangeException(nameof(EarlyStoppingPatience), EarlyStoppingPatience, "EarlyStoppingPatience must not be negative");
@@ -183,6 +187,7 @@ public abstract class WideNetTrainerOptionsBase
         MixedPrecision = Precision != TrainingPrecision.Float32,
         EarlyStoppingPatience = EarlyStoppingPatience ?? 3,
         RestoreBestWeights = true,
+        EmaDecay = EmaDecay,
         TimeLimit = MaxTrainingSeconds > 0 ? TimeSpan.FromSeconds(MaxTrainingSeconds) : null,
         CheckpointDirectory = checkpointDirectory,
         LogEverySteps = LogEverySteps,

@@ -76,6 +76,10 @@ public sealed class Trainer
         module.train();
         using var optimizer = Optimizers.Create(o.Optimizer, module, o.LearningRate, o.WeightDecay, o.Beta1, o.Beta2);
         var parameters = module.parameters().ToArray();
+        // The weights' moving average, when asked for (validation and the final model use it).
+        Tensor[]? ema = null;
+        if (o.EmaDecay > 0)
+            using (torch.no_grad()) ema = parameters.Select(p => p.detach().clone().DetachFromDisposeScope()).ToArray();
 
         var state = new TrainerState { Rng = new RngState { Seed = o.Seed } };
         state.Fingerprint = Fingerprint(n, stepsPerEpoch, module.parameter_count());
@@ -102,6 +106,8 @@ public sealed class Trainer
                     if (extra.TryGetValue("loss_sum", out var l)) lossSum.copy_(l);
                     if (extra.TryGetValue("aux_sum", out var a)) auxSum.copy_(a);
                     if (extra.TryGetValue("correct_sum", out var c)) correctSum.copy_(c);
+                    for (var i = 0; ema is not null && i < ema.Length; i++)
+                        if (extra.TryGetValue($"ema.{i}", out var e)) ema[i].copy_(e);
                 }
                 foreach (var t in extra.Values) t.Dispose();
                 if (best is not null)
@@ -130,11 +136,26 @@ public sealed class Trainer
                                             lossAvg, acc, aux, vLoss, vAcc, rate, tokRate, el, eta);
             }
 
+            // Exchanges the live weights and their average (no-op without an average); called in pairs.
+            void SwapAverage()
+            {
+                if (ema is null) return;
+                using var _ = torch.no_grad();
+                using var scope = torch.NewDisposeScope();
+                for (var i = 0; i < ema.Length; i++)
+                {
+                    var live = parameters[i].clone();
+                    parameters[i].copy_(ema[i]);
+                    ema[i].copy_(live);
+                }
+            }
+
             void SaveCheckpoint()
             {
                 if (o.CheckpointDirectory is null) return;
                 state.Rng.NextStep = state.Step;
                 var extra = new Dictionary<string, Tensor> { ["loss_sum"] = lossSum, ["aux_sum"] = auxSum, ["correct_sum"] = correctSum };
+                for (var i = 0; ema is not null && i < ema.Length; i++) extra[$"ema.{i}"] = ema[i];
                 Checkpoint.Save(o.CheckpointDirectory, state, module, optimizer, best, extra);
             }
 
@@ -234,6 +255,7 @@ public sealed class Trainer
                 double? vLoss = null, vAcc = null;
                 if (validation is not null)
                 {
+                    SwapAverage();                                  // validate (and keep as best) the averaged weights
                     var ev = Evaluate(model, validation, EvalBatchSize, device, autocast);
                     vLoss = ev.Loss;
                     vAcc = ev.Accuracy;
@@ -248,6 +270,7 @@ public sealed class Trainer
                         if (o.RestoreBestWeights) best = CopyState(module, best);
                     }
                     else state.EpochsWithoutImprovement++;
+                    SwapAverage();
                     module.train();
                 }
                 var ep = Report(TrainingPhase.EpochEnd, vLoss, vAcc);
@@ -279,8 +302,10 @@ public sealed class Trainer
                     if (best is not null && o.RestoreBestWeights)
                     {
                         module.load_state_dict(best);
-                        log?.Invoke($"restored the weights of epoch {state.BestEpoch}");
+                        log?.Invoke($"restored the {(ema is null ? "" : "averaged ")}weights of epoch {state.BestEpoch}");
                     }
+                    else if (ema is not null)
+                        using (torch.no_grad()) for (var i = 0; i < ema.Length; i++) parameters[i].copy_(ema[i]);
                 }
                 SaveCheckpoint();
             }
@@ -302,6 +327,11 @@ public sealed class Trainer
                 optimizer.LearningRate = lastLr;
                 optimizer.step();
                 using var _ = torch.no_grad();
+                if (ema is not null)
+                {
+                    var decay = Math.Min(o.EmaDecay, (1.0 + state.Step) / (10.0 + state.Step));
+                    for (var i = 0; i < ema.Length; i++) ema[i].mul_(decay).add_(parameters[i] * (1 - decay));
+                }
                 var bs = (double)y.size(0);
                 lossSum.add_(taskLoss.detach().to(ScalarType.Float64) * bs);
                 if (output.AuxLoss is { } a) auxSum.add_(a.detach().to(ScalarType.Float64) * bs);
@@ -311,6 +341,7 @@ public sealed class Trainer
         finally
         {
             lossSum.Dispose(); auxSum.Dispose(); correctSum.Dispose();
+            if (ema is not null) foreach (var t in ema) t.Dispose();
             if (best is not null) foreach (var t in best.Values) t.Dispose();
         }
     }

@@ -89,6 +89,9 @@ public sealed class TrainerOptions
     public double EarlyStoppingMinDelta;
     /// <summary>At the end, load the weights of the best validation epoch (when there is validation data).</summary>
     public bool RestoreBestWeights = true;
+    /// <summary>Exponential moving average of the weights (0 = off; e.g. 0.999): validation, best-epoch selection and the
+    /// final model use the averaged weights. The decay warms up as min(decay, (1 + step)/(10 + step)).</summary>
+    public double EmaDecay;
     /// <summary>Training time allowed (null = none): after each epoch, training stops when one more epoch as long as the
     /// last would end past it (the best weights are kept, as with early stopping). The learning-rate schedule still spans
     /// <see cref="Epochs"/>: set both for a schedule that ends in time.</summary>
@@ -123,6 +126,7 @@ public sealed class TrainerOptions
         if (MixupAlpha < 0) throw new ArgumentOutOfRangeException(nameof(MixupAlpha), MixupAlpha, "MixupAlpha must not be negative");
         if (WarmupFraction is < 0 or > 1) throw new ArgumentOutOfRangeException(nameof(WarmupFraction), WarmupFraction, "WarmupFraction must be in [0, 1]");
         if (GradientClipNorm < 0) throw new ArgumentOutOfRangeException(nameof(GradientClipNorm), GradientClipNorm, "GradientClipNorm must not be negative");
+        if (EmaDecay is < 0 or >= 1 || double.IsNaN(EmaDecay)) throw new ArgumentOutOfRangeException(nameof(EmaDecay), EmaDecay, "EmaDecay must be in [0, 1)");
         if (TimeLimit is { } limit && limit <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(TimeLimit), limit, "TimeLimit must be positive");
         if (EarlyStoppingPatience < 0) throw new ArgumentOutOfRangeException(nameof(EarlyStoppingPatience), EarlyStoppingPatience, "EarlyStoppingPatience must not be negative");
     }
