@@ -113,6 +113,34 @@ public class CliTests
     }
 
     [Fact]
+    public void SetGivesAnyOptionOfTheTrainer()
+    {
+        var root = Directory.CreateTempSubdirectory("widenet-cli-set").FullName;
+        try
+        {
+            var data = ImageFolder(Path.Combine(root, "data"), 6);
+            var model = Path.Combine(root, "m.zip");
+            var (code, _, stderr) = Run("train", "--task", "image", "--data", data, "--epochs", "1", "--out", model,
+                                        "--set", "NumLayers=1", "--set", "emadecay=0.9", "--set", "RandomCrop=false", "--set", "Optimizer=Lamb", "--set", "Dropout=null");
+            Assert.True(code == 0, stderr);
+            var (xcode, xout, _) = Run("export", "--model", model, "--onnx", Path.Combine(root, "m.onnx"));
+            Assert.Equal(0, xcode);
+            Assert.Contains("1 blocks", xout);
+            var (bad, _, err) = Run("train", "--task", "image", "--data", data, "--out", model, "--set", "Layers=2");
+            Assert.Equal(2, bad);
+            Assert.Contains("--set Layers: no such option", err);
+            Assert.Contains("NumLayers", err);
+            (bad, _, err) = Run("train", "--task", "image", "--data", data, "--out", model, "--set", "NumLayers=many");
+            Assert.Equal(2, bad);
+            Assert.Contains("not a valid Int32", err);
+            (bad, _, err) = Run("train", "--task", "image", "--data", data, "--out", model, "--set", "Optimizer=Sgd");
+            Assert.Equal(2, bad);
+            Assert.Contains("AdamW", err);
+        }
+        finally { Directory.Delete(root, recursive: true); }
+    }
+
+    [Fact]
     public void NumberedClassesAreKeyedByValue()
     {
         var root = Directory.CreateTempSubdirectory("widenet-cli-keys").FullName;

@@ -38,8 +38,9 @@ internal static class CompareCommand
         var seed = new Option<int>("--seed") { Description = "seed", DefaultValueFactory = _ => 0 };
         var report = Opt("--report", "folder for compare.json, compare.svg and index.html");
         var json = new Option<bool>("--json") { Description = "print the table as one JSON object (last line)" };
+        var set = ModelCommands.SetOption();
         var cmd = new Command("compare", "ML.NET's LightGbm and SdcaMaximumEntropy beside WideNet, Brainformer and a baseline on the same split")
-            { task, data, testData, demo, label, text, image, epochs, budget, limit, seed, report, json };
+            { task, data, testData, demo, label, text, image, epochs, budget, limit, seed, report, json, set };
         cmd.SetAction(r =>
         {
             var (t, train, test) = (r.GetValue(task), r.GetValue(data), r.GetValue(testData));
@@ -54,13 +55,13 @@ internal static class CompareCommand
             if (train is null) throw new UsageException("--data is required (or --demo image|text)");
             if (r.GetValue(budget) < 0) throw new UsageException("--budget-seconds must not be negative");
             return Run(t, train, test, r.GetValue(label)!, r.GetValue(text)!, r.GetValue(image)!, r.GetValue(epochs), r.GetValue(budget),
-                       r.GetValue(limit), r.GetValue(seed), r.GetValue(report), r.GetValue(json));
+                       r.GetValue(limit), r.GetValue(seed), r.GetValue(report), r.GetValue(json), r.GetValue(set) ?? []);
         });
         return cmd;
     }
 
     static int Run(string task, string trainPath, string? testPath, string labelColumn, string textColumn, string imageColumn,
-                   int epochs, double budget, int limit, int seed, string? reportDir, bool json)
+                   int epochs, double budget, int limit, int seed, string? reportDir, bool json, string[] settings)
     {
         var ml = new MLContext(seed);
         var all = ModelCommands.TrainingData(task, trainPath, labelColumn, textColumn, imageColumn, limit);
@@ -100,6 +101,7 @@ internal static class CompareCommand
         {
             var o = ModelCommands.OptionsFor(task, train);
             (o.Architecture, o.MaxEpochs, o.MaxTrainingSeconds, o.Seed) = (arch, epochs > 0 ? epochs : null, budget, seed);
+            ModelCommands.Apply(o, settings);                                      // the same settings for each network
             IEstimator<ITransformer> trainer = o is WideNetImageClassificationTrainer.Options io
                 ? ml.MulticlassClassification.Trainers.WideNet(io)
                 : ml.MulticlassClassification.Trainers.WideNet((WideNetTextClassificationTrainer.Options)o);

@@ -54,15 +54,16 @@ internal static class ModelCommands
         var output = Opt("--out", "model file to write (.zip)"); output.Required = true;
         var report = Opt("--report", "folder for the report: curves, confusion matrix, metrics.json");
         var limit = new Option<int>("--limit") { Description = "use only the first N training rows (0: all)" };
-        var cmd = new Command("train", "train a classifier and save it") { task, data, testData, label, text, image, arch, preset, epochs, batch, lr, device, seed, output, report, limit };
+        var set = SetOption();
+        var cmd = new Command("train", "train a classifier and save it") { task, data, testData, label, text, image, arch, preset, epochs, batch, lr, device, seed, output, report, limit, set };
         cmd.SetAction(r => RunTrain(ParseTask(r.GetValue(task)!), r.GetValue(data)!, r.GetValue(testData), r.GetValue(label)!, r.GetValue(text)!, r.GetValue(image)!,
                                     ParseArch(r.GetValue(arch)!), ParsePreset(r.GetValue(preset)!), r.GetValue(epochs), r.GetValue(batch), r.GetValue(lr),
-                                    ParseDevice(r.GetValue(device)!), r.GetValue(seed), r.GetValue(output)!, r.GetValue(report), r.GetValue(limit)));
+                                    ParseDevice(r.GetValue(device)!), r.GetValue(seed), r.GetValue(output)!, r.GetValue(report), r.GetValue(limit), r.GetValue(set) ?? []));
         return cmd;
     }
 
     static int RunTrain(string task, string dataPath, string? testPath, string labelColumn, string textColumn, string imageColumn, ModelArchitecture arch,
-                        Preset preset, int epochs, int batch, double lr, TrainingDevice device, int seed, string output, string? report, int limit)
+                        Preset preset, int epochs, int batch, double lr, TrainingDevice device, int seed, string output, string? report, int limit, string[] settings)
     {
         var ml = new MLContext(seed);
         ml.Log += (_, e) => { if (e.Kind == Microsoft.ML.Runtime.ChannelMessageKind.Info && e.Source.StartsWith("WideNet", StringComparison.Ordinal)) Console.WriteLine($"  {e.RawMessage}"); };
@@ -73,6 +74,7 @@ internal static class ModelCommands
         (o.Architecture, o.Preset, o.MaxEpochs, o.Seed, o.Device) = (arch, preset, epochs > 0 ? epochs : null, seed, device);
         if (batch > 0) o.BatchSize = batch;
         if (lr > 0) o.LearningRate = lr;
+        Apply(o, settings);
         var estimator = WithImageLoading(ml, data, o switch
         {
             WideNetImageClassificationTrainer.Options io => ml.MulticlassClassification.Trainers.WideNet(io),
@@ -109,6 +111,49 @@ internal static class ModelCommands
         data = data.NameIdxLabels(Path.GetFullPath(path).Contains("fashion", StringComparison.OrdinalIgnoreCase)
             ? IdxReader.FashionMnistClasses : Enumerable.Range(0, 10).Select(d => d.ToString(CultureInfo.InvariantCulture)).ToArray(), path);
         return limit > 0 && limit < data.Rows.Count ? data with { Rows = data.Rows.Take(limit).ToList() } : data;
+    }
+
+    /// <summary>`--set NAME=VALUE` (repeatable): any public field of the trainer's options.</summary>
+    internal static Option<string[]> SetOption() => new("--set")
+    {
+        Description = "set an option of the trainer by its name, e.g. --set NumLayers=3 --set EmaDecay=0.999 (repeatable; the public fields of " +
+                      "WideNetImageClassificationTrainer.Options / WideNetTextClassificationTrainer.Options)",
+        AllowMultipleArgumentsPerToken = false,
+    };
+
+    /// <summary>Sets the named public fields of <paramref name="options"/> (numbers, booleans, enums, strings, nullable ones
+    /// with "null"); an unknown name or a bad value is a usage error naming it.</summary>
+    internal static void Apply(WideNetTrainerOptionsBase options, IEnumerable<string> settings)
+    {
+        var fields = options.GetType().GetFields(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Instance);
+        foreach (var setting in settings)
+        {
+            var eq = setting.IndexOf('=');
+            if (eq < 1) throw new UsageException($"--set {setting}: expected NAME=VALUE");
+            var (name, text) = (setting[..eq].Trim(), setting[(eq + 1)..].Trim());
+            var field = fields.FirstOrDefault(f => string.Equals(f.Name, name, StringComparison.OrdinalIgnoreCase))
+                ?? throw new UsageException($"--set {name}: no such option; options: {string.Join(", ", fields.Where(f => Settable(f.FieldType)).Select(f => f.Name).Order())}");
+            var type = Nullable.GetUnderlyingType(field.FieldType) ?? field.FieldType;
+            if (!Settable(field.FieldType)) throw new UsageException($"--set {name}: the option is of type {field.FieldType.Name}, which the command line cannot give");
+            try
+            {
+                object? value = text.Equals("null", StringComparison.OrdinalIgnoreCase) && (Nullable.GetUnderlyingType(field.FieldType) is not null || !field.FieldType.IsValueType) ? null
+                    : type.IsEnum ? Enum.Parse(type, text, ignoreCase: true)
+                    : type == typeof(float[]) ? text.Split(',').Select(v => float.Parse(v, CultureInfo.InvariantCulture)).ToArray()
+                    : Convert.ChangeType(text, type, CultureInfo.InvariantCulture);
+                field.SetValue(options, value);
+            }
+            catch (Exception e) when (e is FormatException or ArgumentException or InvalidCastException or OverflowException)
+            {
+                throw new UsageException($"--set {name}={text}: not a valid {type.Name}" + (type.IsEnum ? $" ({string.Join(", ", Enum.GetNames(type))})" : ""));
+            }
+        }
+
+        static bool Settable(Type t)
+        {
+            t = Nullable.GetUnderlyingType(t) ?? t;
+            return t.IsPrimitive || t.IsEnum || t == typeof(string) || t == typeof(double) || t == typeof(float[]);
+        }
     }
 
     /// <summary>Trainer options for the columns of <paramref name="data"/> (pixel geometry or column names).</summary>
