@@ -40,7 +40,7 @@ public sealed class ImageFolderFixture : IDisposable
         Context.Log += (_, e) => { lock (Log) Log.Add(e.Message); };
         Train = Context.Data.LoadFromTextFile<ImageRow>(TrainTsv, hasHeader: true);
         Test = Context.Data.LoadFromTextFile<ImageRow>(TestTsv, hasHeader: true);
-        Model = Pipeline(Context, Folder, new WideNetImageClassificationTrainer.Options { Seed = 3 }).Fit(Train);
+        Model = Pipeline(Context, Folder, new WideNetImageClassificationTrainer.Options { Seed = 3, MaxEpochs = 10 }).Fit(Train);
     }
 
     public static IEstimator<ITransformer> Pipeline(MLContext ml, string folder, WideNetImageClassificationTrainer.Options options) =>
