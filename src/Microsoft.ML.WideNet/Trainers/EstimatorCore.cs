@@ -87,8 +87,7 @@ internal static class EstimatorCore
         var (total, active) = VisionPresets.CountParameters(model);
         Log(ch, $"{total:N0} parameters ({active:N0} active per token), {train.Count} training rows" +
                   (validation is null ? ", no validation" : $", {validation.Count} validation rows"));
-        var trainerOptions = o.ToTrainerOptions(seed, o.CheckpointDirectory);
-        (trainerOptions.Epochs, trainerOptions.EarlyStoppingPatience) = o.EpochsFor(train.Count);
+        var trainerOptions = o.ToTrainerOptions(seed, o.CheckpointDirectory, train.Count);
         if (o.MaxEpochs is null && trainerOptions.Epochs > 10)
             Log(ch, $"MaxEpochs automatic: {trainerOptions.Epochs} epochs for {train.Count} rows (at least {WideNetTrainerOptionsBase.AutomaticMinimumSteps} steps), early-stopping patience {trainerOptions.EarlyStoppingPatience}");
         if (validation is null) trainerOptions.EarlyStoppingPatience = 0;

@@ -61,9 +61,9 @@ public sealed class WideNetImageClassificationTrainer : IEstimator<WideNetImageC
 
         internal override bool IsImageTask => true;
 
-        internal override Training.TrainerOptions ToTrainerOptions(int seed, string? checkpointDirectory)
+        internal override Training.TrainerOptions ToTrainerOptions(int seed, string? checkpointDirectory, int trainingRows)
         {
-            var t = base.ToTrainerOptions(seed, checkpointDirectory);
+            var t = base.ToTrainerOptions(seed, checkpointDirectory, trainingRows);
             t.MixupAlpha = MixupAlpha;
             return t;
         }

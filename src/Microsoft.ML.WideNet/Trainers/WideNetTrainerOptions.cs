@@ -170,10 +170,11 @@ public abstract class WideNetTrainerOptionsBase
         return (epochs, patience);
     }
 
-    /// <summary>The training-loop settings these options stand for (epochs and patience: <see cref="EpochsFor"/>).</summary>
-    internal virtual TrainerOptions ToTrainerOptions(int seed, string? checkpointDirectory) => new()
+    /// <summary>The training-loop settings these options stand for on <paramref name="trainingRows"/> rows (epochs and
+    /// patience: <see cref="EpochsFor"/>).</summary>
+    internal virtual TrainerOptions ToTrainerOptions(int seed, string? checkpointDirectory, int trainingRows) => new()
     {
-        Epochs = MaxEpochs ?? 10,
+        Epochs = EpochsFor(trainingRows).epochs,
         BatchSize = BatchSize,
         Optimizer = Optimizer,
         LearningRate = LearningRate ?? (Optimizer == OptimizerKind.Lamb ? 2e-3 : 1e-3),
@@ -185,7 +186,7 @@ public abstract class WideNetTrainerOptionsBase
         Seed = seed,
         Device = Device,
         MixedPrecision = Precision != TrainingPrecision.Float32,
-        EarlyStoppingPatience = EarlyStoppingPatience ?? 3,
+        EarlyStoppingPatience = EpochsFor(trainingRows).patience,
         RestoreBestWeights = true,
         EmaDecay = EmaDecay,
         TimeLimit = MaxTrainingSeconds > 0 ? TimeSpan.FromSeconds(MaxTrainingSeconds) : null,

@@ -23,8 +23,7 @@ internal static class CompareCommand
 
     internal static Command Create()
     {
-        static Option<string> Opt(string name, string help, string? def = null) =>
-            def is null ? new(name) { Description = help } : new(name) { Description = help, DefaultValueFactory = _ => def };
+        var Opt = ModelCommands.Opt;
         var task = Opt("--task", "image | text");
         var data = Opt("--data", "training data (a folder of class subfolders, a TSV/CSV with a header, IDX images)");
         var testData = Opt("--test-data", "test data in the same format (default: a stratified 20% of --data, seed 0)");

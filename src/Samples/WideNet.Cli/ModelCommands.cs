@@ -16,7 +16,8 @@ namespace WideNet.Cli;
 /// <summary>`widenet train`, `evaluate` and `predict`: the estimators from the command line.</summary>
 internal static class ModelCommands
 {
-    static Option<string> Opt(string name, string help, string? def = null) =>
+    /// <summary>A string option with a description and an optional default (shared by the commands).</summary>
+    internal static Option<string> Opt(string name, string help, string? def = null) =>
         def is null ? new(name) { Description = help } : new(name) { Description = help, DefaultValueFactory = _ => def };
 
     static ModelArchitecture ParseArch(string s) => s.ToLowerInvariant() switch

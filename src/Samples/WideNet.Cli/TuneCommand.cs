@@ -15,8 +15,7 @@ internal static class TuneCommand
 {
     internal static Command Create()
     {
-        static Option<string> Opt(string name, string help, string? def = null) =>
-            def is null ? new(name) { Description = help } : new(name) { Description = help, DefaultValueFactory = _ => def };
+        var Opt = ModelCommands.Opt;
         var task = Opt("--task", "image | text"); task.Required = true;
         var data = Opt("--data", "training data: a folder of class subfolders, a TSV/CSV, IDX images, or fortunes:train (the text demo's split)"); data.Required = true;
         var testData = Opt("--test-data", "data to evaluate the chosen model on (same formats; fortunes:test)");
