@@ -102,6 +102,27 @@ public class TuningTests
     // ---- the search space ---------------------------------------------------------------------------------------
 
     [Fact]
+    public void PatchSizesDivideTheImageIntoFourToEightPatchesASide()
+    {
+        static int[] Choices(SearchSpace s) => s["PatchSize"].Choices!.Select(c => (int)c).ToArray();
+        Assert.Equal(new[] { 4, 7 }, Choices(SearchSpace.ForImages()));
+        Assert.Equal(7, SearchSpace.ForImages()["PatchSize"].Default);
+        Assert.Equal(new[] { 1, 2 }, Choices(SearchSpace.ForImages(8)));
+        Assert.Equal(new[] { 4, 8 }, Choices(SearchSpace.ForImages(32)));
+        Assert.Equal(new[] { 2, 4 }, Choices(SearchSpace.ForImages().Choose("PatchSize", 2, 4, 7).ForImageSize(8)));
+        var e = Assert.Throws<ArgumentException>(() => SearchSpace.ForImages().ForImageSize(9));
+        Assert.Contains("ImageSize 9", e.Message);
+        Assert.Contains("4, 7", e.Message);
+        // the tuner drops what does not divide the options' image size
+        var tuner = new WideNetAutoTrainer(new MLContext(1), new WideNetAutoTrainer.Options
+        {
+            TrainerOptions = new WideNetImageClassificationTrainer.Options { ImageColumnName = "Pixels", ImageSize = 8 },
+            SearchSpace = SearchSpace.ForImages().Choose("PatchSize", 2, 4, 7),
+        });
+        Assert.Equal(new[] { 2, 4 }, Choices(tuner.SearchSpace));
+    }
+
+    [Fact]
     public void TheSearchSpaceSamplesInRangeAndWritesTheOptionsOfTheChosenArchitecture()
     {
         var space = SearchSpace.ForImages();

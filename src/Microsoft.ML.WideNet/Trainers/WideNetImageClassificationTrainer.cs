@@ -189,6 +189,21 @@ public sealed class WideNetImageClassificationTrainer : IEstimator<WideNetImageC
     }
 
     /// <summary>Width, height and channels of an image (encoded bytes, or an MLImage: grey when R = G = B everywhere).</summary>
+    /// <summary>The image size a Fit on <paramref name="input"/> would use: the options' ImageSize, or the larger side of
+    /// the first image (at most 224). Lets the tuner keep only patch sizes that divide it.</summary>
+    internal static int ImageSizeFor(IDataView input, Options o)
+    {
+        if (o.ImageSize > 0) return o.ImageSize;
+        if (ImageInput.KindForTraining(input.Schema, o.ImageColumnName) == ImageInput.ColumnKind.Pixels)
+            return Math.Min(224, Math.Max(o.ImageWidth, o.ImageHeight));
+        var probe = new ImageInput { Column = o.ImageColumnName, ImageSize = 1, Channels = 1 };
+        using var cursor = input.GetRowCursor(new[] { input.Schema[o.ImageColumnName] });
+        var get = probe.Getter(cursor);
+        if (!cursor.MoveNext()) throw new ArgumentException("the training data has no rows");
+        var (w, h, _) = Probe(get(), $"training data, column '{o.ImageColumnName}', row 1");
+        return Math.Min(224, Math.Max(w, h));
+    }
+
     static (int width, int height, int channels) Probe(object item, string name)
     {
         if (item is RgbImage rgb)

@@ -91,14 +91,34 @@ public sealed class SearchSpace : IEnumerable<SearchParameter>
         new() { Name = "BatchSize", Choices = batchSizes, Default = batchSizes[batchSizes.Length / 2] },
     ];
 
-    /// <summary>The image space: WideNet, Brainformer, ViT-MoE and ViT; patch size 4 or 7 (for 28×28 images: replace
-    /// the choices for other sizes — a patch that does not divide the image fails that trial only).</summary>
-    public static SearchSpace ForImages() => new(
+    /// <summary>The image space: WideNet, Brainformer, ViT-MoE and ViT; patch sizes that divide
+    /// <paramref name="imageSize"/> into a grid of 4 to 8 patches a side (4 or 7 for 28×28), the largest by default.</summary>
+    public static SearchSpace ForImages(int imageSize = 28) => new(
         new SearchParameter[]
         {
             new() { Name = "Architecture", Choices = [ModelArchitecture.WideNet, ModelArchitecture.Brainformer, ModelArchitecture.ViTMoE, ModelArchitecture.ViT], Default = ModelArchitecture.WideNet },
-            new() { Name = "PatchSize", Choices = [4, 7], Default = 7 },
+            PatchSizes(imageSize),
         }.Concat(Common(0.0, 32, 64, 128)));
+
+    static SearchParameter PatchSizes(int imageSize)
+    {
+        if (imageSize < 1) throw new ArgumentOutOfRangeException(nameof(imageSize), imageSize, "the image size must be positive");
+        var divisors = Enumerable.Range(1, imageSize).Where(p => imageSize % p == 0).ToList();
+        var grid = divisors.Where(p => imageSize / p is >= 4 and <= 8).ToList();
+        if (grid.Count == 0) grid = [WideNetImageClassificationTrainer.DefaultPatchSize(imageSize)];
+        return new() { Name = "PatchSize", Choices = grid.Cast<object>().ToList(), Default = grid[^1] };
+    }
+
+    /// <summary>This space with the patch sizes that do not divide <paramref name="imageSize"/> removed; throws, naming
+    /// both, when none is left.</summary>
+    public SearchSpace ForImageSize(int imageSize)
+    {
+        if (_parameters.FirstOrDefault(p => p.Name == "PatchSize") is not { Choices: { } choices } patch) return this;
+        var fit = choices.Where(c => Convert.ToInt32(c, CultureInfo.InvariantCulture) is var p && p > 0 && imageSize % p == 0).ToList();
+        if (fit.Count == 0)
+            throw new ArgumentException($"no PatchSize choice ({string.Join(", ", choices)}) divides ImageSize {imageSize}");
+        return fit.Count == choices.Count ? this : Replace(patch with { Choices = fit, Default = fit.Contains(patch.Default) ? patch.Default : fit[^1] });
+    }
 
     /// <summary>The text space: WideNet, Brainformer, the BERT-like Transformer and ALBERT; vocabulary and sequence length.</summary>
     public static SearchSpace ForText() => new(

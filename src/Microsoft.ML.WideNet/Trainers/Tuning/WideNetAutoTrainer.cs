@@ -29,7 +29,8 @@ public sealed class WideNetAutoTrainer : IEstimator<WideNetClassificationTransfo
         /// search space overrides the parameters it holds; <c>MaxEpochs</c>, <c>Seed</c> and the cancellation token are
         /// the tuner's.</summary>
         public WideNetTrainerOptionsBase TrainerOptions = new WideNetImageClassificationTrainer.Options();
-        /// <summary>The space searched (null: <see cref="SearchSpace.ForImages"/> or <see cref="SearchSpace.ForText"/>).</summary>
+        /// <summary>The space searched (null: <see cref="SearchSpace.ForImages"/> for the options' ImageSize, or
+        /// <see cref="SearchSpace.ForText"/>). Patch sizes that do not divide a set ImageSize are dropped.</summary>
         public SearchSpace? SearchSpace;
         /// <summary>Successive halving, or random search with every trial trained for <see cref="MaxEpochs"/>.</summary>
         public TuningStrategy Strategy = TuningStrategy.SuccessiveHalving;
@@ -73,7 +74,9 @@ public sealed class WideNetAutoTrainer : IEstimator<WideNetClassificationTransfo
         var image = _options.TrainerOptions is WideNetImageClassificationTrainer.Options;
         if (!image && _options.TrainerOptions is not WideNetTextClassificationTrainer.Options)
             throw new ArgumentException("TrainerOptions must be WideNetImageClassificationTrainer.Options or WideNetTextClassificationTrainer.Options", nameof(options));
-        _space = _options.SearchSpace ?? (image ? SearchSpace.ForImages() : SearchSpace.ForText());
+        var imageSize = (_options.TrainerOptions as WideNetImageClassificationTrainer.Options)?.ImageSize ?? 0;
+        _space = _options.SearchSpace ?? (image ? SearchSpace.ForImages(imageSize > 0 ? imageSize : 28) : SearchSpace.ForText());
+        if (imageSize > 0) _space = _space.ForImageSize(imageSize);   // a patch that does not divide the image would fail its trials
         _space.CheckFields(_options.TrainerOptions.GetType());
         if (_options.BudgetSeconds <= 0) throw new ArgumentOutOfRangeException(nameof(options), _options.BudgetSeconds, "BudgetSeconds must be positive");
         if (_options.MaxTrials < 0) throw new ArgumentOutOfRangeException(nameof(options), _options.MaxTrials, "MaxTrials must not be negative");
@@ -92,8 +95,13 @@ public sealed class WideNetAutoTrainer : IEstimator<WideNetClassificationTransfo
         var seed = o.Seed ?? _host.Rand.Next();
         var random = new Random(seed);
         var scheduler = new SuccessiveHalving(o.MinEpochs, o.MaxEpochs, o.ReductionFactor, o.Strategy);
+        var space = _options.TrainerOptions is WideNetImageClassificationTrainer.Options image
+            ? (_options.SearchSpace is null && image.ImageSize == 0
+                  ? SearchSpace.ForImages(WideNetImageClassificationTrainer.ImageSizeFor(input, image))
+                  : _space.ForImageSize(WideNetImageClassificationTrainer.ImageSizeFor(input, image)))
+            : _space;
         ch.Info(MessageSensitivity.None, $"tuning {o.Strategy} within {o.BudgetSeconds:F0} s" + (o.MaxTrials > 0 ? $" or {o.MaxTrials} configurations" : "") +
-                                         $", rungs of {string.Join("/", scheduler.Rungs)} epochs, seed {seed}; space: {string.Join("; ", _space)}");
+                                         $", rungs of {string.Join("/", scheduler.Rungs)} epochs, seed {seed}; space: {string.Join("; ", space)}");
         WideNetClassificationTransformer? best = null;
         (int rung, double metric) bestKey = (-1, double.NegativeInfinity);
         var rungOf = scheduler.Rungs.Select((e, i) => (e, i)).ToDictionary(x => x.e, x => x.i);
@@ -102,7 +110,7 @@ public sealed class WideNetAutoTrainer : IEstimator<WideNetClassificationTransfo
         {
             TrialOutcome Evaluate(Dictionary<string, object> values, int epochs, CancellationToken token)
             {
-                var t = _space.Apply(o.TrainerOptions, values);
+                var t = space.Apply(o.TrainerOptions, values);
                 t.MaxEpochs = epochs;
                 t.Seed = seed;                        // one seed for all trials: the same validation split, comparable runs
                 t.CancellationToken = token;
@@ -134,7 +142,7 @@ public sealed class WideNetAutoTrainer : IEstimator<WideNetClassificationTransfo
                 return new TrialOutcome(metric, r.History.Count, r.StoppedEarly || r.History.Count < epochs);
             }
 
-            var history = scheduler.Run(i => _space.Applicable(i == 1 ? _space.Defaults() : _space.Sample(random)), Evaluate, TimeSpan.FromSeconds(o.BudgetSeconds),
+            var history = scheduler.Run(i => space.Applicable(i == 1 ? space.Defaults() : space.Sample(random)), Evaluate, TimeSpan.FromSeconds(o.BudgetSeconds),
                                         o.MaxTrials, trial => ch.Info(MessageSensitivity.None, Describe(trial)), o.CancellationToken);
             if (best is null) throw new InvalidOperationException("no trial finished within the budget: " +
                                                                   (history.FirstOrDefault(h => h.Error is not null)?.Error ?? "raise BudgetSeconds"));
