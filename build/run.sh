@@ -15,7 +15,7 @@ CONFIG="${CONFIG:-Release}"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 
 # Debian packages the build, the tests and the demo need.
-PACKAGES=(cmake g++ libtorch-dev libopenblas0-pthread libstb-dev dataset-fashion-mnist fortunes python3-torch python3-numpy python3-pil)
+PACKAGES=(cmake g++ libtorch-dev libgloo-dev libopenblas0-pthread libstb-dev dataset-fashion-mnist fortunes python3-torch python3-numpy python3-pil)
 # Only the tests need these: a headless browser renders the training report.
 TEST_PACKAGES=(chromium)
 

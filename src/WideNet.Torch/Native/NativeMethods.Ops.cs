@@ -178,4 +178,14 @@ internal static partial class NativeMethods
     [DllImport(Lib)] internal static extern int wn_autocast_enter(int deviceType, int dtype);
     [DllImport(Lib)] internal static extern int wn_autocast_exit(int deviceType, int previous);
     [DllImport(Lib)] internal static extern int wn_autocast_is_enabled(int deviceType);
+    // ---- c10d process groups (distributed.cpp) ----
+    [DllImport(Lib)] internal static extern IntPtr wn_pg_new([MarshalAs(UnmanagedType.LPUTF8Str)] string host, int port, int rank, int size, int backend, long timeoutMs);
+    [DllImport(Lib)] internal static extern void wn_pg_free(IntPtr group);
+    [DllImport(Lib)] internal static extern IntPtr wn_pg_allreduce(IntPtr group, IntPtr[] tensors, int n, int op);
+    [DllImport(Lib)] internal static extern IntPtr wn_pg_broadcast(IntPtr group, IntPtr[] tensors, int n, int root);
+    [DllImport(Lib)] internal static extern IntPtr wn_pg_barrier(IntPtr group);
+    [DllImport(Lib)] internal static extern int wn_work_wait(IntPtr work);
+    [DllImport(Lib)] internal static extern int wn_work_is_completed(IntPtr work);
+    [DllImport(Lib)] internal static extern void wn_work_free(IntPtr work);
+    [DllImport(Lib)] internal static extern int wn_pg_backends();
 }
