@@ -27,8 +27,13 @@ public sealed class TopKMoe : Module
     public double CapacityFactor { get; }
     /// <summary>Capacity factor in evaluation (documented option; defaults to the training one).</summary>
     public double EvalCapacityFactor { get; }
-    /// <summary>Standard deviation of the Gaussian noise added to router logits in training (1/E).</summary>
-    public double NoiseStd { get; }
+    /// <summary>Standard deviation of the Gaussian noise added to router logits in training (1/E; 0 turns it off).</summary>
+    public double NoiseStd { get; set; }
+    /// <summary>In data-parallel training, the ranks over which the balance loss's assignment shares fᵢ are counted (set
+    /// by the training loop): with global fᵢ and each rank's own Pᵢ, the gradient averaged over the ranks equals the
+    /// single-process one. Null: this batch alone.</summary>
+    public torch.distributed.ProcessGroup? StatisticsGroup { get; set; }
+
     /// <summary>On CPU tensors, compute only occupied expert slots (the per-expert counts are read back to the host,
     /// free on a CPU); on a GPU the fixed [E, C, d] buffer is always used so that the layer never synchronises.</summary>
     public bool ExactCpuDispatch = true;
@@ -80,6 +85,12 @@ public sealed class TopKMoe : Module
         var assigned = F.one_hot(choice, e).to(ScalarType.Float32);   // [S, k, E]
         if (real is not null) assigned = assigned * real.reshape(s, 1, 1);
         var f = assigned.sum(new long[] { 0, 1 }) / (realCount * TopK); // [E]
+        if (training && StatisticsGroup is { WorldSize: > 1 } group)
+        {
+            var counts = torch.cat(new[] { assigned.sum(new long[] { 0, 1 }), (realCount * TopK).reshape(1) }); // [E + 1]
+            using (var w = group.all_reduce(counts)) w.wait();         // the whole group's assignments
+            f = counts.narrow(0, 0, e) / counts.narrow(0, e, 1);
+        }
         var p = (real is null ? probs : probs * real.unsqueeze(1)).sum(0) / realCount; // [E]
         var aux = (f * p).sum() * e;
 

@@ -87,6 +87,9 @@ internal static class EstimatorCore
         var (total, active) = VisionPresets.CountParameters(model);
         Log(ch, $"{total:N0} parameters ({active:N0} active per token), {train.Count} training rows" +
                   (validation is null ? ", no validation" : $", {validation.Count} validation rows"));
+        if (!o.RouterNoise)
+            foreach (var (_, m) in model.Module.named_modules())
+                if (m is Microsoft.ML.WideNet.Moe.TopKMoe moe) moe.NoiseStd = 0;
         var trainerOptions = o.ToTrainerOptions(seed, o.CheckpointDirectory, train.Count);
         if (o.MaxEpochs is null && trainerOptions.Epochs > 10)
             Log(ch, $"MaxEpochs automatic: {trainerOptions.Epochs} epochs for {train.Count} rows (at least {WideNetTrainerOptionsBase.AutomaticMinimumSteps} steps), early-stopping patience {trainerOptions.EarlyStoppingPatience}");

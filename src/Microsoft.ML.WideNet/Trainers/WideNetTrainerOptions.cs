@@ -125,6 +125,15 @@ public abstract class WideNetTrainerOptionsBase
     public IProgress<TrainingProgress>? Progress;
     /// <summary>Log every this many optimizer steps.</summary>
     public int LogEverySteps = 50;
+    /// <summary>Gaussian noise on the top-k routers' logits in training (std 1/E), for exploration of the experts.
+    /// False turns it off (then a data-parallel run gives the single-process weights).</summary>
+    public bool RouterNoise = true;
+    /// <summary>When the process was started by <c>widenet launch</c> or torchrun (WORLD_SIZE &gt; 1), train
+    /// data-parallel with the other processes (Gloo on CPUs, NCCL on GPUs, one GPU per LOCAL_RANK): every process calls
+    /// <c>Fit</c> with the same data and options, <see cref="BatchSize"/> is the batch of all of them together, and the
+    /// result is the model one process would train with that batch. Only rank 0 logs and writes checkpoints; save the
+    /// model where <see cref="DistributedEnvironment.IsPrimary"/>. False: each process trains alone.</summary>
+    public bool DataParallel = true;
 
     internal abstract bool IsImageTask { get; }
 
@@ -192,6 +201,7 @@ public abstract class WideNetTrainerOptionsBase
         TimeLimit = MaxTrainingSeconds > 0 ? TimeSpan.FromSeconds(MaxTrainingSeconds) : null,
         CheckpointDirectory = checkpointDirectory,
         LogEverySteps = LogEverySteps,
+        ProcessGroup = DataParallel ? DistributedEnvironment.Group(DeviceSelection.Resolve(Device)) : null,
     };
 
     /// <summary>A shallow copy (the estimator keeps its own).</summary>

@@ -63,7 +63,11 @@ public sealed class Trainer
         var device = DeviceSelection.Resolve(o.Device);
         var seed = (ulong)(uint)o.Seed;
         var n = train.Count;
+        var dp = new DataParallel(o.ProcessGroup);
+        if (!dp.IsPrimary) { progress = null; log = null; }   // rank 0 speaks for the group
         var stepsPerEpoch = StepsPerEpoch(n);
+        if (dp.Enabled && !o.DropLastBatch && n % o.BatchSize is var rest && rest > 0 && rest < dp.WorldSize)
+            stepsPerEpoch--;                                       // a last batch too small to give every rank an example
         if (stepsPerEpoch < 1) throw new ArgumentException($"the training data has {n} examples: too few for one batch of {o.BatchSize}", nameof(train));
         var totalSteps = stepsPerEpoch * o.Epochs;
         var warmup = Math.Min(totalSteps, o.WarmupSteps ?? (long)Math.Round(o.WarmupFraction * totalSteps));
@@ -74,6 +78,9 @@ public sealed class Trainer
 
         module.to(device);
         module.train();
+        dp.BroadcastWeights(module);                               // every rank starts from rank 0's weights
+        var routers = module.named_modules().Select(m => m.module).OfType<Moe.TopKMoe>().ToList();
+        foreach (var r in routers) r.StatisticsGroup = o.ProcessGroup;   // balance loss over the whole group's tokens
         using var optimizer = Optimizers.Create(o.Optimizer, module, o.LearningRate, o.WeightDecay, o.Beta1, o.Beta2);
         var parameters = module.parameters().ToArray();
         // The weights' moving average, when asked for (validation and the final model use it).
@@ -112,11 +119,13 @@ public sealed class Trainer
                 foreach (var t in extra.Values) t.Dispose();
                 if (best is not null)
                     foreach (var k in best.Keys.ToList()) { var cpu = best[k]; best[k] = cpu.to(device).DetachFromDisposeScope(); cpu.Dispose(); }
+                if (!dp.IsPrimary)                                     // the saved sums are the group's: counted once, on rank 0
+                    using (torch.no_grad()) { lossSum.zero_(); auxSum.zero_(); correctSum.zero_(); }
                 resumedFrom = state.Step;
                 log?.Invoke($"resumed from {o.CheckpointDirectory} at step {state.Step} (epoch {state.Epoch + 1}, batch {state.BatchInEpoch})");
             }
 
-            log?.Invoke($"training on {device}{(autocast ? " (bf16 autocast)" : "")}: {n} examples, {o.Epochs} epochs × {stepsPerEpoch} steps, " +
+            log?.Invoke($"training on {device}{(autocast ? " (bf16 autocast)" : "")}{(dp.Enabled ? $", {dp.WorldSize} ranks ({o.ProcessGroup!.Backend})" : "")}: {n} examples, {o.Epochs} epochs × {stepsPerEpoch} steps, " +
                         $"{o.Optimizer} lr {o.LearningRate:G3} ({o.Decay}, {warmup} warm-up steps), {module.parameter_count():N0} parameters");
 
             var sw = Stopwatch.StartNew();
@@ -124,10 +133,22 @@ public sealed class Trainer
             var isText = false;
             var lastLr = state.Step > 0 ? schedule.At(Math.Min(state.Step - 1, totalSteps - 1)) : schedule.At(0);
 
+            // The epoch's running sums over all ranks (a collective: every rank calls this at the same steps).
+            (double loss, double aux, double correct) Sums()
+            {
+                if (!dp.Enabled) return (lossSum.item<double>(), auxSum.item<double>(), correctSum.item<double>());
+                using var scope = torch.NewDisposeScope();
+                var all = torch.stack(new[] { lossSum, auxSum, correctSum });
+                dp.Sum(all);
+                var v = all.to(Device.CPU).ToArray<double>();
+                return (v[0], v[1], v[2]);
+            }
+
             TrainingProgress Report(TrainingPhase phase, double? vLoss, double? vAcc)
             {
                 var seen = Math.Max(1, state.SeenInEpoch);
-                double lossAvg = lossSum.item<double>() / seen, aux = auxSum.item<double>() / seen, acc = correctSum.item<double>() / seen;
+                var sums = Sums();
+                double lossAvg = sums.loss / seen, aux = sums.aux / seen, acc = sums.correct / seen;
                 var el = sw.Elapsed;
                 var rate = el.TotalSeconds > 0 ? sessionExamples / el.TotalSeconds : 0;
                 double? tokRate = isText && el.TotalSeconds > 0 ? sessionTokens / el.TotalSeconds : null;
@@ -150,11 +171,21 @@ public sealed class Trainer
                 }
             }
 
-            void SaveCheckpoint()
+            void SaveCheckpoint(bool cancelling = false)
             {
                 if (o.CheckpointDirectory is null) return;
+                // The group's sums (a collective, skipped when this rank alone is cancelling); rank 0 writes.
+                var (l, a, c) = dp.Enabled && !cancelling ? Sums() : (0.0, 0.0, 0.0);
+                if (!dp.IsPrimary) return;
                 state.Rng.NextStep = state.Step;
-                var extra = new Dictionary<string, Tensor> { ["loss_sum"] = lossSum, ["aux_sum"] = auxSum, ["correct_sum"] = correctSum };
+                using var scope = torch.NewDisposeScope();
+                var extra = dp.Enabled && !cancelling
+                    ? new Dictionary<string, Tensor>
+                    {
+                        ["loss_sum"] = torch.scalar_tensor(l, ScalarType.Float64), ["aux_sum"] = torch.scalar_tensor(a, ScalarType.Float64),
+                        ["correct_sum"] = torch.scalar_tensor(c, ScalarType.Float64),
+                    }
+                    : new Dictionary<string, Tensor> { ["loss_sum"] = lossSum, ["aux_sum"] = auxSum, ["correct_sum"] = correctSum };
                 for (var i = 0; ema is not null && i < ema.Length; i++) extra[$"ema.{i}"] = ema[i];
                 Checkpoint.Save(o.CheckpointDirectory, state, module, optimizer, best, extra);
             }
@@ -169,7 +200,9 @@ public sealed class Trainer
                 {
                     var start = b * o.BatchSize;
                     var count = (int)Math.Min(o.BatchSize, n - start);
-                    return train.GetBatch(new ArraySegment<int>(order, start, count), new BatchContext(true, epoch, (long)epoch * stepsPerEpoch + b, seed));
+                    IReadOnlyList<int> indices = dp.Enabled ? dp.Positions(count).Select(j => order[start + j]).ToArray()   // this rank's share
+                                                            : new ArraySegment<int>(order, start, count);
+                    return train.GetBatch(indices, new BatchContext(true, epoch, (long)epoch * stepsPerEpoch + b, seed));
                 }
                 // The next batch is prepared on a worker thread while this one trains. A batch depends only on its
                 // example indices and context, so prefetching cannot change results.
@@ -180,7 +213,7 @@ public sealed class Trainer
                     {
                         if (cancellationToken.IsCancellationRequested)
                         {
-                            SaveCheckpoint();
+                            SaveCheckpoint(cancelling: true);
                             log?.Invoke($"cancelled at step {state.Step}{(o.CheckpointDirectory is null ? "" : "; checkpoint written")}");
                             cancellationToken.ThrowIfCancellationRequested();
                         }
@@ -196,7 +229,8 @@ public sealed class Trainer
                                 var next = b + 1;
                                 pending = Task.Run(() => FetchBatch(next));
                             }
-                            torch.manual_seed(Seeds.Derive(seed, Seeds.Stream.Model, state.Step));
+                            // dropout and routing noise: one stream per step (and per rank)
+                            torch.manual_seed(Seeds.Derive(seed, Seeds.Stream.Model, dp.Enabled ? state.Step * dp.WorldSize + dp.Rank : state.Step));
                             isText = !batch.Input.dtype.IsFloatingPoint();
                             tokens = isText ? (batch.AttentionMask is { } m ? m.sum(ScalarType.Int64).item<long>() : batch.Input.numel()) : 0;
                             var x = batch.Input.to(device);
@@ -217,7 +251,7 @@ public sealed class Trainer
                                 logits = output.Logits.to(ScalarType.Float32);
                                 taskLoss = F.cross_entropy(logits, y, label_smoothing: o.LabelSmoothing);
                             }
-                            Step(output, logits, taskLoss, y);
+                            Step(output, logits, taskLoss, y, dp.LossWeight((int)y.size(0), count));
                         }
                         state.Step++;
                         state.BatchInEpoch = b + 1;
@@ -249,9 +283,10 @@ public sealed class Trainer
 
                 // ---- epoch end: metrics, validation, early stopping, checkpoint ----
                 var seen = Math.Max(1, state.SeenInEpoch);
-                var trainLoss = lossSum.item<double>() / seen;
-                var trainAcc = correctSum.item<double>() / seen;
-                var auxAvg = auxSum.item<double>() / seen;
+                var epochSums = Sums();
+                var trainLoss = epochSums.loss / seen;
+                var trainAcc = epochSums.correct / seen;
+                var auxAvg = epochSums.aux / seen;
                 double? vLoss = null, vAcc = null;
                 if (validation is not null)
                 {
@@ -291,7 +326,7 @@ public sealed class Trainer
                     state.StoppedEarly = true;
                     log?.Invoke($"early stopping: no improvement for {state.EpochsWithoutImprovement} epochs (best epoch {state.BestEpoch})");
                 }
-                if (!state.StoppedEarly && o.TimeLimit is { } limit && state.Epoch < o.Epochs && sw.Elapsed + (sw.Elapsed - epochStarted) > limit)
+                if (!state.StoppedEarly && o.TimeLimit is { } limit && state.Epoch < o.Epochs && AnyRank(sw.Elapsed + (sw.Elapsed - epochStarted) > limit))
                 {
                     state.StoppedEarly = true;
                     log?.Invoke(FormattableString.Invariant($"time limit: another epoch of {(sw.Elapsed - epochStarted).TotalSeconds:F0} s would end after {limit.TotalSeconds:F0} s; stopping after epoch {state.Epoch}"));
@@ -317,11 +352,22 @@ public sealed class Trainer
                                                       isText ? sessionTokens / Math.Max(1e-9, sw.Elapsed.TotalSeconds) : null, sw.Elapsed, TimeSpan.Zero));
             return new TrainingResult(state.History.ToArray(), state.BestEpoch, state.BestMetric, state.StoppedEarly, state.Step, resumedFrom, device.ToString());
 
-            void Step(ClassifierOutput output, Tensor logits, Tensor taskLoss, Tensor y)
+            // True on every rank when it is true on one (the ranks' clocks differ; their decisions must not).
+            bool AnyRank(bool mine)
+            {
+                if (!dp.Enabled) return mine;
+                using var flag = torch.scalar_tensor(mine ? 1 : 0, ScalarType.Float32, device);
+                dp.Sum(flag);
+                return flag.item<float>() > 0;
+            }
+
+            void Step(ClassifierOutput output, Tensor logits, Tensor taskLoss, Tensor y, double weight)
             {
                 var total = output.AuxLoss is { } aux ? taskLoss + aux.to(ScalarType.Float32) : taskLoss;
+                if (weight != 1.0) total = total * weight;            // this rank's share of the global batch
                 optimizer.zero_grad();
                 total.backward();
+                dp.AverageGradients(parameters);
                 if (o.GradientClipNorm > 0) torch.nn.utils.clip_grad_norm_(parameters, o.GradientClipNorm);
                 lastLr = schedule.At(state.Step);
                 optimizer.LearningRate = lastLr;
@@ -340,6 +386,7 @@ public sealed class Trainer
         }
         finally
         {
+            foreach (var r in routers) r.StatisticsGroup = null;
             lossSum.Dispose(); auxSum.Dispose(); correctSum.Dispose();
             if (ema is not null) foreach (var t in ema) t.Dispose();
             if (best is not null) foreach (var t in best.Values) t.Dispose();

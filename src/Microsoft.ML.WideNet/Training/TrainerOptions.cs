@@ -25,15 +25,15 @@ public enum EarlyStoppingMetric
 /// <summary>Turns a <see cref="TrainingDevice"/> into a LibTorch device.</summary>
 public static class DeviceSelection
 {
-    /// <summary>The device to train on.</summary>
+    /// <summary>The device to train on (a GPU: the one of this process's LOCAL_RANK under a launcher, else 0).</summary>
     public static Device Resolve(TrainingDevice choice) => choice switch
     {
         TrainingDevice.Cpu => Device.CPU,
-        TrainingDevice.Cuda => torch.cuda.is_available() ? Device.CUDA(0)
+        TrainingDevice.Cuda => torch.cuda.is_available() ? Device.CUDA(DistributedEnvironment.LocalDevice)
             : throw new InvalidOperationException(torch.cuda.is_compiled()
                 ? "TrainingDevice.Cuda was requested but no CUDA GPU is visible (check the driver and CUDA_VISIBLE_DEVICES)"
                 : "TrainingDevice.Cuda was requested but the native library was built against a CPU-only LibTorch; rebuild it against a CUDA LibTorch (see README, LIBTORCH_DIR)"),
-        _ => torch.cuda.is_available() ? Device.CUDA(0) : Device.CPU,
+        _ => torch.cuda.is_available() ? Device.CUDA(DistributedEnvironment.LocalDevice) : Device.CPU,
     };
 }
 
@@ -110,6 +110,11 @@ public sealed class TrainerOptions
     /// global generator (use <see cref="BatchContext.RandomForExample"/>); results are identical either way.</summary>
     public bool PrefetchBatches = true;
 
+    /// <summary>Train data-parallel over this c10d process group (null, or a world of one: this process alone). Every
+    /// rank calls <c>Fit</c> with the same data and options; <see cref="BatchSize"/> stays the global batch, each rank
+    /// taking 1/W of it (see <see cref="DataParallel"/>); only rank 0 logs, reports and writes checkpoints.</summary>
+    public global::WideNet.Torch.torch.distributed.ProcessGroup? ProcessGroup;
+
     /// <summary>Report progress every this many steps (and at each epoch end).</summary>
     public int LogEverySteps = 50;
 
@@ -128,6 +133,8 @@ public sealed class TrainerOptions
         if (GradientClipNorm < 0) throw new ArgumentOutOfRangeException(nameof(GradientClipNorm), GradientClipNorm, "GradientClipNorm must not be negative");
         if (EmaDecay is < 0 or >= 1 || double.IsNaN(EmaDecay)) throw new ArgumentOutOfRangeException(nameof(EmaDecay), EmaDecay, "EmaDecay must be in [0, 1)");
         if (TimeLimit is { } limit && limit <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(TimeLimit), limit, "TimeLimit must be positive");
+        if (ProcessGroup is { WorldSize: > 1 } g && BatchSize < g.WorldSize)
+            throw new ArgumentOutOfRangeException(nameof(BatchSize), BatchSize, $"BatchSize {BatchSize} is below the world size {g.WorldSize}: every rank needs at least one example per step");
         if (EarlyStoppingPatience < 0) throw new ArgumentOutOfRangeException(nameof(EarlyStoppingPatience), EarlyStoppingPatience, "EarlyStoppingPatience must not be negative");
     }
 }

@@ -56,8 +56,11 @@ internal static class ModelCommands
         var report = Opt("--report", "folder for the report: curves, confusion matrix, metrics.json");
         var limit = new Option<int>("--limit") { Description = "use only the first N training rows (0: all)" };
         var set = SetOption();
-        var cmd = new Command("train", "train a classifier and save it") { task, data, testData, label, text, image, arch, preset, epochs, batch, lr, device, seed, output, report, limit, set };
-        cmd.SetAction(r => RunTrain(ParseTask(r.GetValue(task)!), r.GetValue(data)!, r.GetValue(testData), r.GetValue(label)!, r.GetValue(text)!, r.GetValue(image)!,
+        var nproc = new Option<int>("--nproc") { Description = "train data-parallel in N processes on this machine (short for `widenet launch --nproc N -- widenet train ...`)", DefaultValueFactory = _ => 1 };
+        var cmd = new Command("train", "train a classifier and save it") { task, data, testData, label, text, image, arch, preset, epochs, batch, lr, device, seed, output, report, limit, set, nproc };
+        cmd.SetAction(r => r.GetValue(nproc) > 1 && DistributedEnvironment.WorldSize <= 1
+            ? LaunchCommand.Run(["widenet", .. WithoutOption(r.Tokens.Select(t => t.Value), "--nproc")], r.GetValue(nproc))
+            : RunTrain(ParseTask(r.GetValue(task)!), r.GetValue(data)!, r.GetValue(testData), r.GetValue(label)!, r.GetValue(text)!, r.GetValue(image)!,
                                     ParseArch(r.GetValue(arch)!), ParsePreset(r.GetValue(preset)!), r.GetValue(epochs), r.GetValue(batch), r.GetValue(lr),
                                     ParseDevice(r.GetValue(device)!), r.GetValue(seed), r.GetValue(output)!, r.GetValue(report), r.GetValue(limit), r.GetValue(set) ?? []));
         return cmd;
@@ -86,6 +89,11 @@ internal static class ModelCommands
         var sw = Stopwatch.StartNew();
         var model = data.NamingFiles(() => estimator.Fit(keys.Transform(view)));
         var classifier = Classifier(model);
+        if (!DistributedEnvironment.IsPrimary)
+        {
+            (model as IDisposable)?.Dispose();   // rank 0 saves, evaluates and reports for the group
+            return 0;
+        }
         var dir = Path.GetDirectoryName(Path.GetFullPath(output));
         if (dir is not null) Directory.CreateDirectory(dir);
         ml.Model.Save(model, view.Schema, output);
@@ -101,6 +109,19 @@ internal static class ModelCommands
         if (metrics is not null) Console.WriteLine(FormattableString.Invariant($"test accuracy: {metrics.Accuracy:F4}"));
         (model as IDisposable)?.Dispose();
         return 0;
+    }
+
+    /// <summary>The tokens of a command line without <paramref name="name"/> and its value.</summary>
+    static IEnumerable<string> WithoutOption(IEnumerable<string> tokens, string name)
+    {
+        var skip = false;
+        foreach (var t in tokens)
+        {
+            if (skip) { skip = false; continue; }
+            if (t == name) { skip = true; continue; }
+            if (t.StartsWith(name + "=", StringComparison.Ordinal)) continue;
+            yield return t;
+        }
     }
 
     /// <summary>Labelled training rows as `train` and `tune` read them (IDX labels named by the path: no model yet;

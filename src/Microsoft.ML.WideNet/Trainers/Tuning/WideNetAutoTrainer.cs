@@ -116,6 +116,7 @@ public sealed class WideNetAutoTrainer : IEstimator<WideNetClassificationTransfo
                 t.CancellationToken = token;
                 t.CheckpointDirectory = null;
                 t.Progress = null;
+                t.DataParallel = false;               // trials end at budget-dependent times: ranks would not agree
                 WideNetClassificationTransformer model;
                 try
                 {
