@@ -87,6 +87,46 @@ public class LaunchTests
     }
 
     [Fact]
+    public void AGroupKilledAfterACheckpointResumesToTheWeightsOfAnUninterruptedRun()
+    {
+        var root = Directory.CreateTempSubdirectory("widenet-dp-resume").FullName;
+        try
+        {
+            var data = CliTests.ImageFolder(Path.Combine(root, "data"), 12);
+            var checkpoints = Path.Combine(root, "ckpt");
+            string[] Run(string output, params string[] extra) =>
+                [.. Recipe("widenet", data, output, 40, ["--set", "CapacityFactor=4", .. extra]), "--nproc", "2"];
+            var (code, stdout, err) = CliTests.Run(Run(Path.Combine(root, "full.zip")));
+            Assert.True(code == 0, err + stdout);
+
+            // the same run, its launcher and both ranks killed once a checkpoint is on disk
+            var psi = new ProcessStartInfo(Apphost) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+            foreach (var a in Run(Path.Combine(root, "resumed.zip"), "--set", $"CheckpointDirectory={checkpoints}")) psi.ArgumentList.Add(a);
+            using (var launcher = Process.Start(psi)!)
+            {
+                launcher.BeginOutputReadLine();
+                launcher.BeginErrorReadLine();
+                var sw = Stopwatch.StartNew();
+                while (!Microsoft.ML.WideNet.Training.Checkpoint.Exists(checkpoints) && !launcher.HasExited && sw.Elapsed < TimeSpan.FromSeconds(60)) Thread.Sleep(10);
+                Assert.False(launcher.HasExited, "the run ended before it could be killed");
+                launcher.Kill(entireProcessTree: true);
+                launcher.WaitForExit();
+            }
+            Assert.False(File.Exists(Path.Combine(root, "resumed.zip")));
+
+            (code, stdout, err) = CliTests.Run(Run(Path.Combine(root, "resumed.zip"), "--set", $"CheckpointDirectory={checkpoints}"));
+            Assert.True(code == 0, err + stdout);
+            var resumed = System.Text.RegularExpressions.Regex.Match(stdout, @"resumed from .* at step (\d+)");
+            Assert.True(resumed.Success, stdout);
+            Assert.InRange(int.Parse(resumed.Groups[1].Value), 1, 40 * 3 - 1);
+            var (full, again) = (Weights(Path.Combine(root, "full.zip")), Weights(Path.Combine(root, "resumed.zip")));
+            var worst = full.Max(kv => kv.Value.Zip(again[kv.Key], (a, b) => Math.Abs(a - b)).Max());
+            Assert.True(worst <= 1e-6, $"largest weight difference {worst:G3}");
+        }
+        finally { Directory.Delete(root, recursive: true); }
+    }
+
+    [Fact]
     public void AKilledRankMakesTheOtherFailWithinTheTimeoutNamingTheGroup()
     {
         var root = Directory.CreateTempSubdirectory("widenet-dp-kill").FullName;

@@ -2,6 +2,9 @@
 
     python3 tools/pytorch/bench.py --arch widenet --image-size 28 --patch 4 --channels 1 --classes 10 --dim 192 \\
         --heads 3 --depth 6 --hidden 768 --experts 4 --topk 2 --capacity 1.2 --batch-size 64 --steps 20 --warmup 5 --threads 2
+
+Under torchrun (`python3 -m torch.distributed.run --nproc_per_node 2 tools/pytorch/bench.py ...`) it trains with
+DistributedDataParallel on Gloo, each rank 1/W of --batch-size, as `widenet launch --nproc 2 -- widenet bench ...`.
 """
 import argparse
 import json
@@ -49,7 +52,13 @@ def main():
     dev = torch.device(a.device)
     model = WideNet(a.image_size, a.patch, a.channels, a.classes, a.dim, a.heads, a.depth, a.hidden, a.experts, a.topk,
                     a.capacity, arch=a.arch).to(dev)
+    world = int(os.environ.get("WORLD_SIZE", "1"))
     fwd = torch.compile(model) if a.compile else model
+    if world > 1 and not a.inference:
+        import torch.distributed as dist
+        dist.init_process_group("nccl" if dev.type == "cuda" else "gloo")
+        fwd = torch.nn.parallel.DistributedDataParallel(fwd)
+        a.batch_size //= world
     opt = torch.optim.AdamW(model.parameters(), lr=1e-3)
     if a.inference:
         model.eval()
@@ -83,6 +92,10 @@ def main():
         prof.__exit__(None, None, None)
         prof.export_chrome_trace(a.profile)
     med = statistics.median(times)
+    if world > 1 and not a.inference:
+        if int(os.environ["RANK"]) != 0:
+            return
+        a.batch_size *= world
     print(json.dumps({
         "runtime": "pytorch" + ("-compile" if a.compile else "-eager"), "torch": torch.__version__, "arch": a.arch,
         "mode": "inference" if a.inference else "train",
@@ -91,6 +104,7 @@ def main():
         "images_per_s": round(a.batch_size * 1000 / med, 1),
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
         "host_defaults": " ".join(f"{k}={os.environ[k]}" for k in sorted(HOST_DEFAULTS) if k in os.environ),
+        **({"world_size": world} if world > 1 and not a.inference else {}),
     }))
 
 

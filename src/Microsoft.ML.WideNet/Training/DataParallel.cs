@@ -30,6 +30,11 @@ public sealed class DataParallel
     /// <summary>True when there is more than one rank.</summary>
     public bool Enabled => _group is not null;
 
+    /// <summary>Time spent averaging gradients (waiting for the group included), and how many times.</summary>
+    public (TimeSpan total, long count) GradientTime => (_gradientTime.Elapsed, _gradientCalls);
+    readonly System.Diagnostics.Stopwatch _gradientTime = new();
+    long _gradientCalls;
+
     /// <summary>This rank's positions of a global batch of <paramref name="count"/> examples: r, r+W, r+2W, ...</summary>
     public int[] Positions(int count)
     {
@@ -58,6 +63,8 @@ public sealed class DataParallel
     public void AverageGradients(IReadOnlyList<Tensor> parameters)
     {
         if (_group is null) return;
+        _gradientTime.Start();
+        _gradientCalls++;
         using var scope = torch.NewDisposeScope();
         var grads = new List<Tensor>(parameters.Count);
         foreach (var p in parameters)
@@ -72,6 +79,7 @@ public sealed class DataParallel
         }
         foreach (var group in grads.GroupBy(g => g.dtype))
             using (var w = _group.all_reduce(group.ToList(), D.ReduceOp.AVG)) w.wait();
+        _gradientTime.Stop();
     }
 
     /// <summary>Sums <paramref name="tensor"/> over the ranks, in place.</summary>

@@ -67,11 +67,18 @@ internal static class BenchCommand
         torch.manual_seed(0);
         using var model = VisionPresets.Create(arch, cfg);
         model.Module.to(device);
-        using var opt = new AdamW(model.Module.parameters(), lr: 1e-3);
+        // Under `widenet launch`: data parallel as the trainer does it (each rank 1/W of the batch, gradients averaged).
+        var dp = new Microsoft.ML.WideNet.Training.DataParallel(inference ? null : Microsoft.ML.WideNet.Training.DistributedEnvironment.Group(device));
+        if (batch % dp.WorldSize != 0) throw new UsageException($"--batch-size {batch} does not split over {dp.WorldSize} ranks");
+        var local = batch / dp.WorldSize;
+        dp.BroadcastWeights(model.Module);
+        var parameters = model.Module.parameters().ToArray();
+        using var opt = new AdamW(parameters, lr: 1e-3);
         if (inference) model.Module.eval();
-        using var x = torch.randn(new long[] { batch, cfg.Channels, cfg.ImageSize, cfg.ImageSize }, device: device);
-        using var y = torch.randint(0, cfg.NumClasses, new long[] { batch }, device: device);
+        using var x = torch.randn(new long[] { local, cfg.Channels, cfg.ImageSize, cfg.ImageSize }, device: device);
+        using var y = torch.randint(0, cfg.NumClasses, new long[] { local }, device: device);
         var times = new List<double>();
+        var reduceTimes = new List<double>();
         for (var step = 0; step < warmup + steps; step++)
         {
             if (step == warmup && profile is not null) torch.autograd.profiler.start(profile);
@@ -99,11 +106,17 @@ internal static class BenchCommand
             var loss = F.cross_entropy(output.Logits.to(ScalarType.Float32), y) + (output.AuxLoss ?? torch.zeros(new long[0], device: device));
             opt.zero_grad();
             loss.backward();
+            var before = dp.GradientTime.total;
+            dp.AverageGradients(parameters);
+            reduceTimes.Add((dp.GradientTime.total - before).TotalMilliseconds);
             opt.step();
         }
-        times.Sort();
-        var median = times.Count % 2 == 1 ? times[times.Count / 2] : (times[times.Count / 2 - 1] + times[times.Count / 2]) / 2;
+        var median = Median(times);
         var (total, active) = VisionPresets.CountParameters(model);
+        if (!dp.IsPrimary) return 0;
+        var extra = dp.Enabled
+            ? new Dictionary<string, object> { ["world_size"] = dp.WorldSize, ["allreduce_ms_median"] = Math.Round(Median(reduceTimes.Skip(warmup).ToList()), 2) }
+            : new Dictionary<string, object>();
         Console.WriteLine(MetricsJson.Serialize(new Dictionary<string, object>
         {
             ["runtime"] = ".net", ["torch"] = torch.version, ["arch"] = archName, ["mode"] = inference ? "inference" : "train", ["device"] = device.ToString(),
@@ -112,9 +125,16 @@ internal static class BenchCommand
             ["peak_rss_mb"] = Math.Round(PeakRssMb(), 1),
             ["peak_gpu_mb"] = device.IsCuda ? Math.Round(torch.cuda.max_memory_allocated(Math.Max(0, device.Index)) / 1048576.0, 1) : 0,
             ["host_defaults"] = string.Join(" ", HostDefaults.Applied.OrderBy(kv => kv.Key).Select(kv => $"{kv.Key}={kv.Value}")),
-        }, "bench", indented: false));
+        }.Concat(extra).ToDictionary(), "bench", indented: false));
         if (onnx) OnnxRuntimeBench(model, cfg, archName, x, batch, steps, warmup, total, active);
         return 0;
+    }
+
+    static double Median(List<double> values)
+    {
+        if (values.Count == 0) return 0;
+        var v = values.Order().ToList();
+        return v.Count % 2 == 1 ? v[v.Count / 2] : (v[v.Count / 2 - 1] + v[v.Count / 2]) / 2;
     }
 
     /// <summary>The same network, exported, in ONNX Runtime's CPU provider on the same inputs (as 0–255 pixels:

@@ -112,7 +112,7 @@ internal static class ModelCommands
     }
 
     /// <summary>The tokens of a command line without <paramref name="name"/> and its value.</summary>
-    static IEnumerable<string> WithoutOption(IEnumerable<string> tokens, string name)
+    internal static IEnumerable<string> WithoutOption(IEnumerable<string> tokens, string name)
     {
         var skip = false;
         foreach (var t in tokens)
