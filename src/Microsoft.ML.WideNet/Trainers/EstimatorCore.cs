@@ -21,10 +21,17 @@ internal static class EstimatorCore
     public static LabeledRows<T> Read<T>(IDataView data, LabelInfo label, IEnumerable<DataViewSchema.Column> inputs,
                                          Func<DataViewRow, Func<T>> getter, string dataName)
     {
+        var (items, labels, rows) = (new List<T>(), new List<int>(), new List<long>());
+        var skipped = Stream(data, label, inputs, getter, dataName, (item, y, row) => { items.Add(item); labels.Add(y); rows.Add(row); });
+        return new LabeledRows<T>(items, labels, rows, skipped);
+    }
+
+    /// <summary>Hands every row with a label to <paramref name="onRow"/> (item, 0-based label, 1-based row number) as the
+    /// cursor reaches it, holding none; returns how many rows had a missing key.</summary>
+    public static int Stream<T>(IDataView data, LabelInfo label, IEnumerable<DataViewSchema.Column> inputs,
+                                Func<DataViewRow, Func<T>> getter, string dataName, Action<T, int, long> onRow)
+    {
         var labelCol = Columns.Find(data.Schema, label.Name, "label");
-        var items = new List<T>();
-        var labels = new List<int>();
-        var rows = new List<long>();
         var skipped = 0;
         using var cursor = data.GetRowCursor(inputs.Append(labelCol).ToArray());
         var key = Columns.KeyGetter(cursor, labelCol);
@@ -37,24 +44,22 @@ internal static class EstimatorCore
             if (y < 0) { skipped++; continue; }
             if (y >= label.ClassCount)
                 throw new InvalidDataException($"{dataName}, row {row}: label key {y + 1} is outside the {label.ClassCount} classes of column '{label.Name}'");
-            items.Add(input());
-            labels.Add(y);
-            rows.Add(row);
+            onRow(input(), y, row);
         }
-        return new LabeledRows<T>(items, labels, rows, skipped);
+        return skipped;
     }
 
     /// <summary>Checks that the training rows can train a classifier.</summary>
     public static void CheckTrainingRows<T>(LabeledRows<T> rows, LabelInfo label)
     {
-        if (rows.Items.Count == 0)
+        if (rows.Labels.Count == 0)
             throw new InvalidOperationException(rows.SkippedMissingLabels > 0
                 ? $"the training data has no rows with a label: all {rows.SkippedMissingLabels} rows have a missing key in column '{label.Name}'"
                 : "the training data is empty (0 rows)");
         var distinct = rows.Labels.Distinct().ToArray();
         if (distinct.Length < 2)
             throw new InvalidOperationException($"the training data has a single class ('{label.ClassNames[distinct[0]]}' in column '{label.Name}', " +
-                                                $"{rows.Items.Count} rows): a classifier needs at least two");
+                                                $"{rows.Labels.Count} rows): a classifier needs at least two");
     }
 
     /// <summary>Validation rows: the given set, or a seeded stratified share of the training rows.</summary>
@@ -71,11 +76,17 @@ internal static class EstimatorCore
             var v = readValidation(validationSet);
             return (rows, v.Items.Count == 0 ? null : v);
         }
-        if (fraction <= 0 || rows.Items.Count < 10) return (rows, null);
-        var (train, test) = StratifiedSplit.Split(Enumerable.Range(0, rows.Items.Count).ToArray(), i => rows.Labels[i].ToString(), fraction, seed);
-        if (test.Count == 0 || train.Count == 0) return (rows, null);
-        log($"holding out {test.Count} of {rows.Items.Count} rows for validation (ValidationFraction {fraction:G3})");
-        return (rows.Subset(train), rows.Subset(test));
+        return SplitIndices(rows.Labels, fraction, seed, log) is var (train, test) ? (rows.Subset(train), rows.Subset(test)) : (rows, null);
+    }
+
+    /// <summary>The seeded stratified split of <paramref name="labels"/>' positions (null: no validation share).</summary>
+    public static (List<int> train, List<int> validation)? SplitIndices(IReadOnlyList<int> labels, double fraction, int seed, Action<string> log)
+    {
+        if (fraction <= 0 || labels.Count < 10) return null;
+        var (train, test) = StratifiedSplit.Split(Enumerable.Range(0, labels.Count).ToArray(), i => labels[i].ToString(), fraction, seed);
+        if (test.Count == 0 || train.Count == 0) return null;
+        log($"holding out {test.Count} of {labels.Count} rows for validation (ValidationFraction {fraction:G3})");
+        return (train.ToList(), test.ToList());
     }
 
     /// <summary>Runs the training loop, logging through the host's channel (so <c>MLContext.Log</c> shows it). Stops

@@ -132,6 +132,40 @@ internal sealed class ImageRowsBatchSource(ImageInput input, ImagePreprocessor p
     }
 }
 
+/// <summary>Rows of an image data set in an <see cref="ExampleCache"/> (8-bit [C, S, S] pixels, already resized), read per
+/// batch; <paramref name="records"/> maps this source's examples to cache records (a training or validation subset).</summary>
+internal sealed class CachedImageBatchSource(ExampleCache cache, ImagePreprocessor pre, int channels, int size, IReadOnlyList<int> records,
+                                             IReadOnlyList<int> labels, IReadOnlyList<long> rowNumbers, ImageAugmentationOptions? augmentation,
+                                             string column) : IBatchSource
+{
+    public int Count => records.Count;
+
+    public Batch GetBatch(IReadOnlyList<int> indices, BatchContext context)
+    {
+        var aug = context.Training ? augmentation : null;
+        var x = pre.Batch(indices.Count, (j, _) => Image01(records[indices[j]]), j => $"column '{column}', row {rowNumbers[indices[j]]}", aug,
+                          aug is null ? null : j => context.RandomForExample(indices[j]));
+        return new Batch(x, torch.tensor(indices.Select(i => (long)labels[i]).ToArray()));
+    }
+
+    /// <summary>Record → float32 [C, S, S] in [0, 1], as <see cref="ImagePreprocessor.Decode"/> makes it from 8-bit pixels.</summary>
+    Tensor Image01(int record)
+    {
+        var buffer = new byte[cache.RecordBytes];
+        cache.Read(record, buffer);
+        using var u8 = torch.tensor(buffer, channels, size, size);
+        using var f = u8.to(ScalarType.Float32);
+        return f.div(255.0);
+    }
+
+    /// <summary>8-bit pixels of a preprocessed [C, S, S] image in [0, 1] (what a record holds).</summary>
+    public static byte[] Record(Tensor image01)
+    {
+        using var scope = torch.NewDisposeScope();
+        return (image01 * 255.0).round().clamp(0, 255).to(ScalarType.UInt8).contiguous().ToArray<byte>();
+    }
+}
+
 /// <summary>An MLImage's pixels as RGB floats in 0–255, height × width × 3 (MLImage is BGRA or RGBA, 8 bits).</summary>
 internal sealed record RgbImage(int Width, int Height, float[] Pixels)
 {

@@ -58,6 +58,12 @@ public sealed class WideNetImageClassificationTrainer : IEstimator<WideNetImageC
         public double RandAugmentMagnitude = 9;
         /// <summary>Brainformer's block recipe (A attention, F dense FFN, M expert-choice MoE).</summary>
         public string BrainformerRecipe = BrainformerConfig.Block1;
+        /// <summary>Most megabytes of training images held in memory (as read: encoded bytes, pixels). Past it the rows are
+        /// written, resized to ImageSize as 8-bit pixels, to a cache file that the epochs read batch by batch, so data
+        /// larger than memory trains; decoding is then paid once instead of every epoch. The file is deleted after Fit.</summary>
+        public double MemoryLimitMB = 2048;
+        /// <summary>Folder of the cache file (null: the temp folder).</summary>
+        public string? CacheDirectory;
 
         internal override bool IsImageTask => true;
 
@@ -133,33 +139,105 @@ public sealed class WideNetImageClassificationTrainer : IEstimator<WideNetImageC
             probe.CheckSchema(data.Schema);
             return EstimatorCore.Read(data, label, new[] { data.Schema[o.ImageColumnName] }, probe.Getter, name);
         }
-        var rows = Read(input, "training data");
-        EstimatorCore.CheckTrainingRows(rows, label);
-        if (rows.SkippedMissingLabels > 0) EstimatorCore.Log(ch, $"skipped {rows.SkippedMissingLabels} rows with a missing label");
-        MLNetBridge.CheckAlive(_host);
-
-        // ---- geometry from the options, or from the first image ----
-        var (imageSize, channels) = (o.ImageSize, o.Channels);
-        if (imageSize == 0 || channels == 0)
+        // ---- the training rows: in memory up to MemoryLimitMB of image data; past it, a cache file of resized pixels ----
+        var rows = new LabeledRows<object>([], [], [], 0);
+        Training.ExampleCache? cache = null;
+        var (imageSize, channels, patch) = (0, 0, 0);
+        ImageInput input0 = null!;
+        ImagePreprocessor pre = null!;
+        void Geometry(object first, long row)                     // from the options, or from the first image
         {
-            var (w, h, c) = pixels ? (o.ImageWidth, o.ImageHeight, o.Channels)
-                : Probe(rows.Items[0], $"training data, column '{o.ImageColumnName}', row {rows.RowNumbers[0]}");
-            if (imageSize == 0) imageSize = Math.Min(224, Math.Max(w, h));
-            if (channels == 0) channels = c == 1 ? 1 : 3;
+            (imageSize, channels) = (o.ImageSize, o.Channels);
+            if (imageSize == 0 || channels == 0)
+            {
+                var (w, h, c) = pixels ? (o.ImageWidth, o.ImageHeight, o.Channels) : Probe(first, $"training data, column '{o.ImageColumnName}', row {row}");
+                if (imageSize == 0) imageSize = Math.Min(224, Math.Max(w, h));
+                if (channels == 0) channels = c == 1 ? 1 : 3;
+            }
+            patch = o.PatchSize > 0 ? o.PatchSize : DefaultPatchSize(imageSize);
+            if (imageSize % patch != 0) throw new ArgumentException($"ImageSize {imageSize} is not a multiple of PatchSize {patch}");
+            input0 = new ImageInput
+            {
+                Column = o.ImageColumnName, Pixels = pixels, PixelWidth = o.ImageWidth, PixelHeight = o.ImageHeight, PixelChannels = o.Channels,
+                Layout = o.PixelLayout, PixelScale = o.PixelScale, ImageSize = imageSize, Channels = channels,
+                Mean = o.NormalizationMean.ToArray(), Std = o.NormalizationStd.ToArray(),
+            };
+            pre = input0.CreatePreprocessor();
         }
-        var patch = o.PatchSize > 0 ? o.PatchSize : DefaultPatchSize(imageSize);
-        if (imageSize % patch != 0) throw new ArgumentException($"ImageSize {imageSize} is not a multiple of PatchSize {patch}");
-        var input0 = new ImageInput
+        byte[] Record(object item, long row)
         {
-            Column = o.ImageColumnName, Pixels = pixels, PixelWidth = o.ImageWidth, PixelHeight = o.ImageHeight, PixelChannels = o.Channels,
-            Layout = o.PixelLayout, PixelScale = o.PixelScale, ImageSize = imageSize, Channels = channels,
-            Mean = o.NormalizationMean.ToArray(), Std = o.NormalizationStd.ToArray(),
-        };
-        var pre = input0.CreatePreprocessor();
+            using var scope = torch.NewDisposeScope();
+            var image01 = input0.Decode(pre, item, $"training data, column '{o.ImageColumnName}', row {row}");
+            return CachedImageBatchSource.Record(ImagePreprocessor.Resize(image01, imageSize, imageSize));
+        }
+        var limit = (long)Math.Min(long.MaxValue / 2, o.MemoryLimitMB * 1048576);
+        long held = 0, peak = 0;
+        int skipped;
+        try
+        {
+            probe.CheckSchema(input.Schema);
+            skipped = EstimatorCore.Stream(input, label, new[] { input.Schema[o.ImageColumnName] }, probe.Getter, "training data", (item, y, row) =>
+            {
+                rows.Labels.Add(y);
+                rows.RowNumbers.Add(row);
+                if (cache is not null) { cache.Append(Record(item, row)); return; }
+                rows.Items.Add(item);
+                held += SizeOf(item);
+                peak = Math.Max(peak, held);
+                if (held <= limit) return;
+                Geometry(rows.Items[0], rows.RowNumbers[0]);
+                var path = Path.Combine(o.CacheDirectory ?? Path.GetTempPath(), $"widenet-images-{Guid.NewGuid():N}.cache");
+                EstimatorCore.Log(ch, FormattableString.Invariant(
+                    $"the training images pass MemoryLimitMB ({o.MemoryLimitMB:G4} MB) at row {row}: caching them as {channels}×{imageSize}×{imageSize} 8-bit pixels in {path}"));
+                cache = new Training.ExampleCache(path, channels * imageSize * imageSize);
+                for (var i = 0; i < rows.Items.Count; i++) cache.Append(Record(rows.Items[i], rows.RowNumbers[i]));
+                rows.Items.Clear();
+                rows.Items.TrimExcess();
+                held = 0;
+            });
+        }
+        catch
+        {
+            cache?.Dispose();
+            throw;
+        }
+        rows = rows with { SkippedMissingLabels = skipped };
+        try
+        {
+            EstimatorCore.CheckTrainingRows(rows, label);
+            if (rows.SkippedMissingLabels > 0) EstimatorCore.Log(ch, $"skipped {rows.SkippedMissingLabels} rows with a missing label");
+            MLNetBridge.CheckAlive(_host);
+            if (cache is null) Geometry(rows.Items[0], rows.RowNumbers[0]);
+            else
+            {
+                cache.Seal();
+                EstimatorCore.Log(ch, FormattableString.Invariant(
+                    $"cached {cache.Count} training rows ({cache.Length / 1048576.0:F1} MB on disk); at most {peak / 1048576.0:F2} MB of rows were held in memory"));
+            }
+            return FitOn(o, ch, label, rows, cache, input0, pre, imageSize, channels, patch, Read);
+        }
+        finally { cache?.Dispose(); }
+    }
 
+    static long SizeOf(object item) => item switch
+    {
+        byte[] b => b.Length + 24,
+        float[] f => 4L * f.Length + 24,
+        RgbImage r => 4L * r.Pixels.Length + 48,
+        _ => 64,
+    };
+
+    WideNetImageClassificationTransformer FitOn(Options o, IChannel ch, LabelInfo label, LabeledRows<object> rows, Training.ExampleCache? cache,
+                                               ImageInput input0, ImagePreprocessor pre, int imageSize, int channels, int patch,
+                                               Func<IDataView, string, LabeledRows<object>> Read)
+    {
         var seed = o.Seed ?? _host.Rand.Next();
-        var (train, validation) = EstimatorCore.Split(rows, o.ValidationSet, o.ValidationFraction, seed, label,
-                                                      v => Read(v, "validation set"), m => EstimatorCore.Log(ch, m));
+        var (train, validation) = cache is not null && o.ValidationSet is null ? (rows, null)
+            : EstimatorCore.Split(rows, o.ValidationSet, o.ValidationFraction, seed, label, v => Read(v, "validation set"), m => EstimatorCore.Log(ch, m));
+        // rows in the cache: the same stratified split, over record numbers
+        var (trainRecords, validationRecords) = cache is null ? (null, null)
+            : o.ValidationSet is null && EstimatorCore.SplitIndices(rows.Labels, o.ValidationFraction, seed, m => EstimatorCore.Log(ch, m)) is var (t, v) ? (t, v)
+            : (Enumerable.Range(0, rows.Labels.Count).ToList(), (List<int>?)null);
         var augmentation = new ImageAugmentationOptions
         {
             Crop = o.RandomCrop ? CropMode.PadAndCrop : CropMode.None,
@@ -174,8 +252,13 @@ public sealed class WideNetImageClassificationTrainer : IEstimator<WideNetImageC
         var model = spec.Create();
         try
         {
-            var trainSource = new ImageRowsBatchSource(input0, pre, train.Items, train.Labels, train.RowNumbers, anyAugmentation ? augmentation : null);
-            var validationSource = validation is null ? null
+            Training.IBatchSource Cached(List<int> records, ImageAugmentationOptions? aug) =>
+                new CachedImageBatchSource(cache!, pre, channels, imageSize, records, records.Select(i => rows.Labels[i]).ToList(),
+                                           records.Select(i => rows.RowNumbers[i]).ToList(), aug, o.ImageColumnName);
+            var trainSource = trainRecords is not null ? Cached(trainRecords, anyAugmentation ? augmentation : null)
+                : new ImageRowsBatchSource(input0, pre, train.Items, train.Labels, train.RowNumbers, anyAugmentation ? augmentation : null);
+            var validationSource = validationRecords is not null ? Cached(validationRecords, null)
+                : validation is null ? null
                 : new ImageRowsBatchSource(input0, pre, validation.Items, validation.Labels, validation.RowNumbers, null);
             var trainOptions = o.Clone();
             var result = EstimatorCore.Train(_host, ch, trainOptions, seed, model, trainSource, validationSource);
@@ -188,7 +271,6 @@ public sealed class WideNetImageClassificationTrainer : IEstimator<WideNetImageC
         }
     }
 
-    /// <summary>Width, height and channels of an image (encoded bytes, or an MLImage: grey when R = G = B everywhere).</summary>
     /// <summary>The image size a Fit on <paramref name="input"/> would use: the options' ImageSize, or the larger side of
     /// the first image (at most 224). Lets the tuner keep only patch sizes that divide it.</summary>
     internal static int ImageSizeFor(IDataView input, Options o)
@@ -204,6 +286,7 @@ public sealed class WideNetImageClassificationTrainer : IEstimator<WideNetImageC
         return Math.Min(224, Math.Max(w, h));
     }
 
+    /// <summary>Width, height and channels of an image (encoded bytes, or an MLImage: grey when R = G = B everywhere).</summary>
     static (int width, int height, int channels) Probe(object item, string name)
     {
         if (item is RgbImage rgb)
