@@ -3,7 +3,7 @@
     python3 tools/pytorch/bench.py --arch widenet --image-size 28 --patch 4 --channels 1 --classes 10 --dim 192 \\
         --heads 3 --depth 6 --hidden 768 --experts 4 --topk 2 --capacity 1.2 --batch-size 64 --steps 20 --warmup 5 --threads 2
 
-Under torchrun (`python3 -m torch.distributed.run --nproc_per_node 2 tools/pytorch/bench.py ...`) it trains with
+Under a launcher (`widenet launch --nproc 2 -- python3 tools/pytorch/bench.py ...`, or torchrun) it trains with
 DistributedDataParallel on Gloo, each rank 1/W of --batch-size, as `widenet launch --nproc 2 -- widenet bench ...`.
 """
 import argparse
