@@ -189,6 +189,22 @@ public class TrainerTests
     }
 
     [Fact]
+    public void WithMixupTheTrainAccuracyCountsHitsOnEitherMixedImageAsTheTargetsDo()
+    {
+        var (x, y) = FashionData.Load(0, 2000);
+        using var _ = x; using var __ = y;
+        using var model = new MlpClassifier(seed: 1, dropout: 0);
+        var o = Options(epochs: 6);
+        o.MixupAlpha = 0.2;
+        var result = new Trainer(o).Fit(model, new TensorBatchSource(x, y));
+        var clean = Trainer.Evaluate(model, new TensorBatchSource(x, y)).Accuracy;
+        // counted against the first image's label only, a mixed batch scores about half; weighted by λ, it follows the
+        // accuracy on the unmixed images (a little below: mixed images are harder)
+        Assert.InRange(result.History[^1].TrainAccuracy, clean - 0.15, clean + 0.02);
+        Assert.True(clean > 0.75, $"accuracy on the training images {clean:F3}");
+    }
+
+    [Fact]
     public void SameSeedGivesBitIdenticalWeights()
     {
         var (x, y) = FashionData.Load(0, 600);

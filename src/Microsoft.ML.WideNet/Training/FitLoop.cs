@@ -208,19 +208,23 @@ internal sealed class FitLoop : IDisposable
         var y = batch.Labels.to(device);
         var mask = batch.AttentionMask?.to(device);
         ClassifierOutput output;
-        Tensor logits, taskLoss;
+        Tensor logits, taskLoss, correct;
         if (o.MixupAlpha > 0 && !isText)
         {
             var lambda = Mixup.SampleBeta(o.MixupAlpha, o.MixupAlpha, Seeds.Random(seed, Seeds.Stream.Mixup, state.Step));
             output = Trainer.Forward(model, Mixup.MixInputs(x, lambda), mask, autocast);
             logits = output.Logits.to(ScalarType.Float32);
             taskLoss = F.cross_entropy(logits, Mixup.MixTargets(y, logits.size(1), lambda, o.LabelSmoothing));
+            // accuracy on a mixed image: a hit on either source, weighted as the targets are (λ and 1 − λ)
+            var predicted = logits.argmax(1);
+            correct = predicted.eq(y).to(ScalarType.Float64) * lambda + predicted.eq(y.flip(0)).to(ScalarType.Float64) * (1 - lambda);
         }
         else
         {
             output = Trainer.Forward(model, x, mask, autocast);
             logits = output.Logits.to(ScalarType.Float32);
             taskLoss = F.cross_entropy(logits, y, label_smoothing: o.LabelSmoothing);
+            correct = logits.argmax(1).eq(y).to(ScalarType.Float64);
         }
 
         var total = output.AuxLoss is { } aux ? taskLoss + aux.to(ScalarType.Float32) : taskLoss;
@@ -242,7 +246,7 @@ internal sealed class FitLoop : IDisposable
         var bs = (double)y.size(0);
         lossSum.add_(taskLoss.detach().to(ScalarType.Float64) * bs);
         if (output.AuxLoss is { } a) auxSum.add_(a.detach().to(ScalarType.Float64) * bs);
-        correctSum.add_(logits.argmax(1).eq(y).sum(ScalarType.Float64));
+        correctSum.add_(correct.sum(ScalarType.Float64));
     }
 
     void LogStep()
