@@ -84,10 +84,11 @@ public sealed class TopKMoe : Module
         // Load-balance loss from assignments before dropping: E·Σ fᵢ·Pᵢ, fᵢ = share of the (real) S·k assignments.
         var assigned = F.one_hot(choice, e).to(ScalarType.Float32);   // [S, k, E]
         if (real is not null) assigned = assigned * real.reshape(s, 1, 1);
-        var f = assigned.sum(new long[] { 0, 1 }) / (realCount * TopK); // [E]
+        var perExpert = assigned.sum(new long[] { 0, 1 });              // [E]
+        var f = perExpert / (realCount * TopK);                          // [E]
         if (training && StatisticsGroup is { WorldSize: > 1 } group)
         {
-            var counts = torch.cat(new[] { assigned.sum(new long[] { 0, 1 }), (realCount * TopK).reshape(1) }); // [E + 1]
+            var counts = torch.cat(new[] { perExpert, (realCount * TopK).reshape(1) }); // [E + 1]
             using (var w = group.all_reduce(counts)) w.wait();         // the whole group's assignments
             f = counts.narrow(0, 0, e) / counts.narrow(0, e, 1);
         }

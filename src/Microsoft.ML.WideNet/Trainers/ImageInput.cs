@@ -151,9 +151,15 @@ internal sealed class CachedImageBatchSource(ExampleCache cache, ImagePreprocess
     /// <summary>Record → float32 [C, S, S] in [0, 1], as <see cref="ImagePreprocessor.Decode"/> makes it from 8-bit pixels.</summary>
     Tensor Image01(int record)
     {
-        var buffer = new byte[cache.RecordBytes];
-        cache.Read(record, buffer);
-        using var u8 = torch.tensor(buffer, channels, size, size);
+        var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(cache.RecordBytes);
+        Tensor u8;
+        try
+        {
+            cache.Read(record, buffer);
+            u8 = torch.tensor<byte>((ReadOnlySpan<byte>)buffer.AsSpan(0, cache.RecordBytes), new long[] { channels, size, size });   // copies
+        }
+        finally { System.Buffers.ArrayPool<byte>.Shared.Return(buffer); }
+        using var _ = u8;
         using var f = u8.to(ScalarType.Float32);
         return f.div(255.0);
     }

@@ -151,7 +151,7 @@ public sealed class WideNetImageClassificationTrainer : IEstimator<WideNetImageC
             if (imageSize == 0 || channels == 0)
             {
                 var (w, h, c) = pixels ? (o.ImageWidth, o.ImageHeight, o.Channels) : Probe(first, $"training data, column '{o.ImageColumnName}', row {row}");
-                if (imageSize == 0) imageSize = Math.Min(224, Math.Max(w, h));
+                if (imageSize == 0) imageSize = SideFor(w, h);
                 if (channels == 0) channels = c == 1 ? 1 : 3;
             }
             patch = o.PatchSize > 0 ? o.PatchSize : DefaultPatchSize(imageSize);
@@ -277,14 +277,17 @@ public sealed class WideNetImageClassificationTrainer : IEstimator<WideNetImageC
     {
         if (o.ImageSize > 0) return o.ImageSize;
         if (ImageInput.KindForTraining(input.Schema, o.ImageColumnName) == ImageInput.ColumnKind.Pixels)
-            return Math.Min(224, Math.Max(o.ImageWidth, o.ImageHeight));
+            return SideFor(o.ImageWidth, o.ImageHeight);
         var probe = new ImageInput { Column = o.ImageColumnName, ImageSize = 1, Channels = 1 };
         using var cursor = input.GetRowCursor(new[] { input.Schema[o.ImageColumnName] });
         var get = probe.Getter(cursor);
         if (!cursor.MoveNext()) throw new ArgumentException("the training data has no rows");
         var (w, h, _) = Probe(get(), $"training data, column '{o.ImageColumnName}', row 1");
-        return Math.Min(224, Math.Max(w, h));
+        return SideFor(w, h);
     }
+
+    /// <summary>The square side images are resized to when ImageSize is not set: the larger side, at most 224.</summary>
+    static int SideFor(int width, int height) => Math.Min(224, Math.Max(width, height));
 
     /// <summary>Width, height and channels of an image (encoded bytes, or an MLImage: grey when R = G = B everywhere).</summary>
     static (int width, int height, int channels) Probe(object item, string name)

@@ -58,7 +58,7 @@ internal sealed class FitLoop : IDisposable
         n = train.Count;
         dp = new DataParallel(o.ProcessGroup);
         (this.progress, this.log) = dp.IsPrimary ? (progress, log) : (null, null);   // rank 0 speaks for the group
-        stepsPerEpoch = o.DropLastBatch ? n / o.BatchSize : (n + o.BatchSize - 1) / o.BatchSize;
+        stepsPerEpoch = Trainer.StepsPerEpoch(n, o);
         if (dp.Enabled && !o.DropLastBatch && n % o.BatchSize is var rest && rest > 0 && rest < dp.WorldSize)
             stepsPerEpoch--;                                       // a last batch too small to give every rank an example
         if (stepsPerEpoch < 1) throw new ArgumentException($"the training data has {n} examples: too few for one batch of {o.BatchSize}", nameof(train));

@@ -32,7 +32,10 @@ public sealed class Trainer
     public TrainerOptions Options => _o.Clone();
 
     /// <summary>Optimizer steps per epoch for <paramref name="examples"/> training examples.</summary>
-    public long StepsPerEpoch(int examples) => _o.DropLastBatch ? examples / _o.BatchSize : (examples + _o.BatchSize - 1) / _o.BatchSize;
+    public long StepsPerEpoch(int examples) => StepsPerEpoch(examples, _o);
+
+    internal static long StepsPerEpoch(int examples, TrainerOptions o) =>
+        o.DropLastBatch ? examples / o.BatchSize : (examples + o.BatchSize - 1) / o.BatchSize;
 
     /// <summary>The permutation of the training examples used in <paramref name="epoch"/> (0-based).</summary>
     public static int[] EpochOrder(int count, int seed, int epoch)

@@ -31,8 +31,7 @@ internal static class DemoCommand
         {
             var a = Enum.Parse<ModelArchitecture>(r.GetValue(arch)!.Replace("-", ""), ignoreCase: true);
             var processes = r.GetValue(nproc) is > 0 and var n ? n : WideNet.Torch.torch.cuda.is_available() ? 1 : Math.Min(2, Environment.ProcessorCount);
-            if (!r.GetValue(text) && processes > 1 && DistributedEnvironment.WorldSize <= 1)
-                return LaunchCommand.Run(["widenet", .. ModelCommands.WithoutOption(r.Tokens.Select(t => t.Value), "--nproc")], processes);
+            if (!r.GetValue(text) && LaunchCommand.Relaunches(processes)) return LaunchCommand.Relaunch(r, processes);
             return r.GetValue(text) ? RunText(r.GetValue(epochs), a, r.GetValue(output)!) : RunImages(r.GetValue(epochs), a, r.GetValue(output)!);
         });
         return cmd;

@@ -27,6 +27,25 @@ static class LaunchCommand
         return cmd;
     }
 
+    /// <summary>True when a command given `--nproc <paramref name="nproc"/>` should run itself again under the launcher
+    /// (more than one process asked for, and this process was not started by a launcher).</summary>
+    public static bool Relaunches(int nproc) => nproc > 1 && Microsoft.ML.WideNet.Training.DistributedEnvironment.WorldSize <= 1;
+
+    /// <summary>This command line, without its `--nproc`, as <paramref name="nproc"/> launched processes.</summary>
+    public static int Relaunch(ParseResult r, int nproc) => Run(["widenet", .. WithoutOption(r.Tokens.Select(t => t.Value), "--nproc")], nproc);
+
+    static IEnumerable<string> WithoutOption(IEnumerable<string> tokens, string name)
+    {
+        var skip = false;
+        foreach (var t in tokens)
+        {
+            if (skip) { skip = false; continue; }
+            if (t == name) { skip = true; continue; }
+            if (t.StartsWith(name + "=", StringComparison.Ordinal)) continue;
+            yield return t;
+        }
+    }
+
     /// <summary>Starts the processes, forwards their output and returns the exit code.</summary>
     public static int Run(IReadOnlyList<string> command, int nproc, int nnodes = 1, int nodeRank = 0, string? master = null, int timeoutSeconds = 300)
     {

@@ -58,8 +58,7 @@ internal static class ModelCommands
         var set = SetOption();
         var nproc = new Option<int>("--nproc") { Description = "train data-parallel in N processes on this machine (short for `widenet launch --nproc N -- widenet train ...`)", DefaultValueFactory = _ => 1 };
         var cmd = new Command("train", "train a classifier and save it") { task, data, testData, label, text, image, arch, preset, epochs, batch, lr, device, seed, output, report, limit, set, nproc };
-        cmd.SetAction(r => r.GetValue(nproc) > 1 && DistributedEnvironment.WorldSize <= 1
-            ? LaunchCommand.Run(["widenet", .. WithoutOption(r.Tokens.Select(t => t.Value), "--nproc")], r.GetValue(nproc))
+        cmd.SetAction(r => LaunchCommand.Relaunches(r.GetValue(nproc)) ? LaunchCommand.Relaunch(r, r.GetValue(nproc))
             : RunTrain(ParseTask(r.GetValue(task)!), r.GetValue(data)!, r.GetValue(testData), r.GetValue(label)!, r.GetValue(text)!, r.GetValue(image)!,
                                     ParseArch(r.GetValue(arch)!), ParsePreset(r.GetValue(preset)!), r.GetValue(epochs), r.GetValue(batch), r.GetValue(lr),
                                     ParseDevice(r.GetValue(device)!), r.GetValue(seed), r.GetValue(output)!, r.GetValue(report), r.GetValue(limit), r.GetValue(set) ?? []));
@@ -109,19 +108,6 @@ internal static class ModelCommands
         if (metrics is not null) Console.WriteLine(FormattableString.Invariant($"test accuracy: {metrics.Accuracy:F4}"));
         (model as IDisposable)?.Dispose();
         return 0;
-    }
-
-    /// <summary>The tokens of a command line without <paramref name="name"/> and its value.</summary>
-    internal static IEnumerable<string> WithoutOption(IEnumerable<string> tokens, string name)
-    {
-        var skip = false;
-        foreach (var t in tokens)
-        {
-            if (skip) { skip = false; continue; }
-            if (t == name) { skip = true; continue; }
-            if (t.StartsWith(name + "=", StringComparison.Ordinal)) continue;
-            yield return t;
-        }
     }
 
     /// <summary>Labelled training rows as `train` and `tune` read them (IDX labels named by the path: no model yet;

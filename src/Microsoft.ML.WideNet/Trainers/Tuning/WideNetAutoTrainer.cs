@@ -95,11 +95,13 @@ public sealed class WideNetAutoTrainer : IEstimator<WideNetClassificationTransfo
         var seed = o.Seed ?? _host.Rand.Next();
         var random = new Random(seed);
         var scheduler = new SuccessiveHalving(o.MinEpochs, o.MaxEpochs, o.ReductionFactor, o.Strategy);
-        var space = _options.TrainerOptions is WideNetImageClassificationTrainer.Options image
-            ? (_options.SearchSpace is null && image.ImageSize == 0
-                  ? SearchSpace.ForImages(WideNetImageClassificationTrainer.ImageSizeFor(input, image))
-                  : _space.ForImageSize(WideNetImageClassificationTrainer.ImageSizeFor(input, image)))
-            : _space;
+        // An image size taken from the data is known only now (a set one already narrowed the space in the constructor).
+        var space = _space;
+        if (_options.TrainerOptions is WideNetImageClassificationTrainer.Options { ImageSize: 0 } image)
+        {
+            var side = WideNetImageClassificationTrainer.ImageSizeFor(input, image);
+            space = _options.SearchSpace is null ? SearchSpace.ForImages(side) : _space.ForImageSize(side);
+        }
         ch.Info(MessageSensitivity.None, $"tuning {o.Strategy} within {o.BudgetSeconds:F0} s" + (o.MaxTrials > 0 ? $" or {o.MaxTrials} configurations" : "") +
                                          $", rungs of {string.Join("/", scheduler.Rungs)} epochs, seed {seed}; space: {string.Join("; ", space)}");
         WideNetClassificationTransformer? best = null;
