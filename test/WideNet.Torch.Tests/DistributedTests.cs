@@ -94,7 +94,7 @@ public class DistributedTests
     }
 
     [Fact]
-    public void APeerThatLeavesMakesTheNextCollectiveFailInsteadOfHanging()
+    public async Task APeerThatLeavesMakesTheNextCollectiveFailInsteadOfHanging()
     {
         var port = FreePort();
         var left = new ManualResetEventSlim();
@@ -120,7 +120,8 @@ public class DistributedTests
             }
             left.Set();
         }, TaskCreationOptions.LongRunning);
-        Assert.True(Task.WaitAll(new[] { t0, t1 }, TimeSpan.FromSeconds(60)), "hung");
+        var both = Task.WhenAll(t0, t1);
+        Assert.True(await Task.WhenAny(both, Task.Delay(TimeSpan.FromSeconds(60))) == both, "hung");
         var e = Assert.IsType<TorchException>(seen);
         Assert.Contains("rank 0 of 2 (gloo)", e.Message);
         Assert.True(sw.Elapsed < TimeSpan.FromSeconds(15), $"took {sw.Elapsed}");

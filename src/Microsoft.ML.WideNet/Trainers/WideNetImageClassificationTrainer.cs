@@ -59,10 +59,15 @@ public sealed class WideNetImageClassificationTrainer : IEstimator<WideNetImageC
         /// <summary>Brainformer's block recipe (A attention, F dense FFN, M expert-choice MoE).</summary>
         public string BrainformerRecipe = BrainformerConfig.Block1;
         /// <summary>Most megabytes of training images held in memory (as read: encoded bytes, pixels). Past it the rows are
-        /// written, resized to ImageSize as 8-bit pixels, to a cache file that the epochs read batch by batch, so data
-        /// larger than memory trains; decoding is then paid once instead of every epoch. The file is deleted after Fit.</summary>
+        /// written, resized to ImageSize as 8-bit pixels, to a cache file in the temp folder that the epochs read batch by
+        /// batch, so data larger than memory trains; decoding is then paid once instead of every epoch. The file is
+        /// deleted after Fit.</summary>
         public double MemoryLimitMB = 2048;
-        /// <summary>Folder of the cache file (null: the temp folder).</summary>
+        /// <summary>A folder to keep the cache of preprocessed images in between runs (null: no kept cache). When set,
+        /// every Fit trains from a cache file there, whatever the data's size: named by a hash of the training images
+        /// and the preprocessing (image size, channels), reused by a later Fit on the same images, rebuilt when
+        /// it does not match. Costs a second pass over the data view when the file is made; the first only reads and
+        /// hashes. Delete the folder to reclaim the space.</summary>
         public string? CacheDirectory;
 
         internal override bool IsImageTask => true;
@@ -176,25 +181,29 @@ public sealed class WideNetImageClassificationTrainer : IEstimator<WideNetImageC
         try
         {
             probe.CheckSchema(input.Schema);
-            skipped = EstimatorCore.Stream(input, label, new[] { input.Schema[o.ImageColumnName] }, probe.Getter, "training data", (item, y, row) =>
-            {
-                rows.Labels.Add(y);
-                rows.RowNumbers.Add(row);
-                if (cache is not null) { cache.Append(Record(item, row)); return; }
-                rows.Items.Add(item);
-                held += SizeOf(item);
-                peak = Math.Max(peak, held);
-                if (held <= limit) return;
-                Geometry(rows.Items[0], rows.RowNumbers[0]);
-                var path = Path.Combine(o.CacheDirectory ?? Path.GetTempPath(), $"widenet-images-{Guid.NewGuid():N}.cache");
-                EstimatorCore.Log(ch, FormattableString.Invariant(
-                    $"the training images pass MemoryLimitMB ({o.MemoryLimitMB:G4} MB) at row {row}: caching them as {channels}×{imageSize}×{imageSize} 8-bit pixels in {path}"));
-                cache = new Training.ExampleCache(path, channels * imageSize * imageSize);
-                for (var i = 0; i < rows.Items.Count; i++) cache.Append(Record(rows.Items[i], rows.RowNumbers[i]));
-                rows.Items.Clear();
-                rows.Items.TrimExcess();
-                held = 0;
-            });
+            var columns = new[] { input.Schema[o.ImageColumnName] };
+            if (o.CacheDirectory is not null)
+                skipped = KeptCache(o, ch, input, label, columns, probe, rows, Geometry, () => (channels, imageSize, input0), Record, out cache);
+            else
+                skipped = EstimatorCore.Stream(input, label, columns, probe.Getter, "training data", (item, y, row) =>
+                {
+                    rows.Labels.Add(y);
+                    rows.RowNumbers.Add(row);
+                    if (cache is not null) { cache.Append(Record(item, row)); return; }
+                    rows.Items.Add(item);
+                    held += SizeOf(item);
+                    peak = Math.Max(peak, held);
+                    if (held <= limit) return;
+                    Geometry(rows.Items[0], rows.RowNumbers[0]);
+                    var path = Path.Combine(Path.GetTempPath(), $"widenet-images-{Guid.NewGuid():N}.cache");
+                    EstimatorCore.Log(ch, FormattableString.Invariant(
+                        $"the training images pass MemoryLimitMB ({o.MemoryLimitMB:G4} MB) at row {row}: caching them as {channels}×{imageSize}×{imageSize} 8-bit pixels in {path}"));
+                    cache = new Training.ExampleCache(path, channels * imageSize * imageSize);
+                    for (var i = 0; i < rows.Items.Count; i++) cache.Append(Record(rows.Items[i], rows.RowNumbers[i]));
+                    rows.Items.Clear();
+                    rows.Items.TrimExcess();
+                    held = 0;
+                });
         }
         catch
         {
@@ -217,6 +226,71 @@ public sealed class WideNetImageClassificationTrainer : IEstimator<WideNetImageC
             return FitOn(o, ch, label, rows, cache, input0, pre, imageSize, channels, patch, Read);
         }
         finally { cache?.Dispose(); }
+    }
+
+    /// <summary>The cache kept in <see cref="Options.CacheDirectory"/>: a first pass reads the labels and hashes every image
+    /// (no decoding); the file named by that hash and the preprocessing is reused when it is there and whole, else a
+    /// second pass decodes the images into it. Returns the rows with a missing label.</summary>
+    static int KeptCache(Options o, IChannel ch, IDataView input, LabelInfo label, DataViewSchema.Column[] columns, ImageInput probe,
+                         LabeledRows<object> rows, Action<object, long> geometry, Func<(int channels, int size, ImageInput input)> shape,
+                         Func<object, long, byte[]> record, out Training.ExampleCache? cache)
+    {
+        cache = null;
+        using var hash = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
+        object? first = null;
+        var skipped = EstimatorCore.Stream(input, label, columns, probe.Getter, "training data", (item, y, row) =>
+        {
+            rows.Labels.Add(y);
+            rows.RowNumbers.Add(row);
+            first ??= item;
+            HashImage(hash, item);
+        });
+        if (first is null) return skipped;
+        geometry(first, rows.RowNumbers[0]);
+        var (channels, size, input0) = shape();
+        hash.AppendData(System.Text.Encoding.UTF8.GetBytes(FormattableString.Invariant(    // the preprocessing a record depends on
+            $"records v1: {channels}x{size}x{size} uint8; pixels {input0.Pixels} {input0.PixelWidth}x{input0.PixelHeight}x{input0.PixelChannels} {input0.Layout} {input0.PixelScale:R}")));
+        var key = hash.GetHashAndReset();
+        var path = Path.Combine(o.CacheDirectory!, $"widenet-images-{Convert.ToHexString(key, 0, 12).ToLowerInvariant()}.cache");
+        var recordBytes = channels * size * size;
+        cache = Training.ExampleCache.TryOpen(path, recordBytes, rows.Labels.Count, key, out var why);
+        if (cache is not null)
+        {
+            EstimatorCore.Log(ch, FormattableString.Invariant($"reusing the image cache {path} ({cache.Count} rows, {cache.Length / 1048576.0:F1} MB): no image is decoded"));
+            return skipped;
+        }
+        EstimatorCore.Log(ch, FormattableString.Invariant(
+            $"{(why is null ? "caching" : $"rebuilding the cache ({why}):")} the training images as {channels}×{size}×{size} 8-bit pixels in {path}, kept for later runs"));
+        var c = cache = new Training.ExampleCache(path, recordBytes, keep: true, key);
+        EstimatorCore.Stream(input, label, columns, probe.Getter, "training data", (item, _, row) => c.Append(record(item, row)));
+        if (c.Count != rows.Labels.Count)
+            throw new InvalidOperationException($"the training data gave {rows.Labels.Count} labelled rows on the first pass and {c.Count} on the second: " +
+                                                "a data view read twice must give the same rows (cache it, or leave CacheDirectory unset)");
+        return skipped;
+    }
+
+    static void HashImage(System.Security.Cryptography.IncrementalHash hash, object item)
+    {
+        Span<byte> length = stackalloc byte[8];
+        switch (item)
+        {
+            case byte[] b:
+                System.Buffers.Binary.BinaryPrimitives.WriteInt64LittleEndian(length, b.Length);
+                hash.AppendData(length);
+                hash.AppendData(b);
+                break;
+            case float[] f:
+                System.Buffers.Binary.BinaryPrimitives.WriteInt64LittleEndian(length, f.Length);
+                hash.AppendData(length);
+                hash.AppendData(System.Runtime.InteropServices.MemoryMarshal.AsBytes(f.AsSpan()));
+                break;
+            case RgbImage r:
+                System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(length, r.Width);
+                System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(length[4..], r.Height);
+                hash.AppendData(length);
+                hash.AppendData(System.Runtime.InteropServices.MemoryMarshal.AsBytes(r.Pixels.AsSpan()));
+                break;
+        }
     }
 
     static long SizeOf(object item) => item switch
