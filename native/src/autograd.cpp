@@ -3,6 +3,8 @@
 #include <ATen/core/grad_mode.h>
 #include <c10/core/InferenceMode.h>
 #include <torch/csrc/autograd/autograd.h>
+#include <torch/csrc/autograd/function.h>
+#include <torch/csrc/autograd/variable.h>
 
 WN_API int wn_requires_grad_(TH t, int value) { WN_RETURN_STATUS(t->requires_grad_(value != 0)) }
 WN_API TH wn_detach(TH t) { WN_RETURN_TENSOR(t->detach()) }
@@ -89,3 +91,41 @@ WN_API int wn_profiler_stop() {
 WN_API int wn_profiler_start(const char*) { wn_set_error("this LibTorch has no legacy autograd profiler"); return -1; }
 WN_API int wn_profiler_stop() { wn_set_error("this LibTorch has no legacy autograd profiler"); return -1; }
 #endif
+
+// Tensor.register_post_accumulate_grad_hook (PyTorch 2.1's name; LibTorch 1.13 has the mechanism, not the name): a
+// post-hook on a leaf's gradient accumulator, called with the leaf's tag once this backward's gradient is in .grad
+// (what DDP's reducer hooks to start a bucket's all-reduce while backward goes on). The callback must not throw.
+typedef void (*wn_grad_hook_fn)(int64_t tag);
+namespace {
+struct WnPostAccumulateHook : torch::autograd::FunctionPostHook {
+  wn_grad_hook_fn fn;
+  int64_t tag;
+  WnPostAccumulateHook(wn_grad_hook_fn f, int64_t t) : fn(f), tag(t) {}
+  torch::autograd::variable_list operator()(const torch::autograd::variable_list& outputs,
+                                            const torch::autograd::variable_list& /*inputs*/) override {
+    fn(tag);
+    return outputs;
+  }
+};
+struct WnHookHandle {
+  std::shared_ptr<torch::autograd::Node> accumulator;   // kept alive: a leaf holds its accumulator only weakly
+  uintptr_t key;
+};
+}  // namespace
+
+WN_API void* wn_register_post_accumulate_grad_hook(TH t, wn_grad_hook_fn fn, int64_t tag) {
+  WN_TRY
+    if (!t->is_leaf() || !t->requires_grad())
+      throw std::invalid_argument("register_post_accumulate_grad_hook: the tensor must be a leaf that requires grad");
+    auto acc = torch::autograd::impl::grad_accumulator(*t);
+    if (!acc) throw std::runtime_error("register_post_accumulate_grad_hook: the tensor has no gradient accumulator");
+    auto key = acc->add_post_hook(std::make_unique<WnPostAccumulateHook>(fn, tag));
+    return new WnHookHandle{std::move(acc), key};
+  WN_CATCH(nullptr)
+}
+WN_API void wn_remove_hook(void* handle) {
+  auto* h = static_cast<WnHookHandle*>(handle);
+  if (!h) return;
+  try { h->accumulator->del_post_hook(h->key); } catch (...) {}
+  delete h;
+}

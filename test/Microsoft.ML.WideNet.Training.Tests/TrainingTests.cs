@@ -450,3 +450,68 @@ public class TrainerTests
         Assert.Equal(new long[] { 0, 1, 1 }, a.Labels.ToArray<long>());
     }
 }
+
+/// <summary>Gradient buckets all-reduced during backward (two ranks as threads on loopback Gloo) give the average of
+/// the ranks' gradients, as one all-reduce after backward does, also when a parameter gets no gradient on one rank.</summary>
+public class GradientBucketTests
+{
+    static int FreePort()
+    {
+        var l = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        l.Start();
+        var port = ((System.Net.IPEndPoint)l.LocalEndpoint).Port;
+        l.Stop();
+        return port;
+    }
+
+    /// <summary>Each rank's gradients of a 3-layer chain on its own input; rank 1 does not use the last layer's bias
+    /// (as an expert that got no tokens). Returns the averaged gradients per rank.</summary>
+    static float[][][] Run(double bucketMb)
+    {
+        var port = FreePort();
+        var result = new float[2][][];
+        var ranks = Enumerable.Range(0, 2).Select(r => Task.Factory.StartNew(() =>
+        {
+            using var g = torch.distributed.init_process_group("gloo", "127.0.0.1", port, 2, r, TimeSpan.FromSeconds(30));
+            // deterministic values without the generator (it is the whole process's, and the ranks are threads)
+            static Tensor Wave(double k, params long[] shape) => torch.arange(shape.Aggregate(1L, (a, b) => a * b)).to(ScalarType.Float32).mul(k).sin().reshape(shape);
+            var ps = new[] { Wave(0.37, 64, 32), Wave(0.11, 32), Wave(0.53, 32, 16), Wave(0.29, 16), Wave(0.71, 16, 4), Wave(0.13, 4) };
+            foreach (var p in ps) p.requires_grad_();
+            using var dp = new DataParallel(g);
+            if (bucketMb > 0) dp.ReduceDuringBackward(ps, bucketMb);
+            for (var step = 0; step < 2; step++)                   // twice: the buckets are re-armed after each step
+            {
+                foreach (var p in ps) p.grad = null;
+                using var scope = torch.NewDisposeScope();
+                var h = (Wave(0.05 + 0.3 * r + 0.1 * step, 8, 64).matmul(ps[0]) + ps[1]).tanh().matmul(ps[2]).add(ps[3]).tanh().matmul(ps[4]);
+                var loss = (r == 0 ? h + ps[5] : h).pow(2).mean();
+                dp.BeginBackward();
+                loss.backward();
+                dp.AverageGradients(ps);
+            }
+            result[r] = ps.Select(p => { using var gr = p.grad!; return gr.ToArray<float>(); }).ToArray();
+            if (bucketMb > 0)
+            {
+                Assert.True(dp.BucketCount >= 3, $"{dp.BucketCount} buckets");
+                // rank 0: every bucket started inside backward; rank 1: not the first (the unused bias is in it) nor,
+                // since they start in order, any after it
+                Assert.Equal(r == 0 ? dp.BucketCount : 0, dp.BucketsStartedDuringBackward);
+            }
+            foreach (var p in ps) p.Dispose();
+        }, TaskCreationOptions.LongRunning)).ToArray();
+        Assert.True(Task.WaitAll(ranks, TimeSpan.FromSeconds(60)), "the ranks did not finish");
+        return result;
+    }
+
+    [Fact]
+    public void BucketsReducedDuringBackwardAverageLikeOneAllReduceAfterIt()
+    {
+        var after = Run(0);
+        var during = Run(0.002);                                    // 2 KB buckets: the 8 KB weight alone, the rest grouped
+        for (var r = 0; r < 2; r++)
+            for (var i = 0; i < after[r].Length; i++)
+                Assert.Equal(after[r][i], during[r][i]);
+        for (var i = 0; i < after[0].Length; i++) Assert.Equal(after[0][i], after[1][i]);   // every rank the same average
+        Assert.Contains(after[0][5], v => v != 0);                  // rank 0's bias gradient, halved, reached rank 1
+    }
+}

@@ -69,3 +69,65 @@ internal sealed class TextRowsBatchSource(IReadOnlyList<EncodedText> texts, IRea
         return new Batch(ids, torch.tensor(indices.Select(i => (long)labels[i]).ToArray()), mask);
     }
 }
+
+/// <summary>Token records of an <see cref="ExampleCache"/>: int32 length, then <c>maxLength</c> int32 ids, then
+/// <c>maxLength</c> token-type bytes (0 first text, 1 second); the attention mask is the first <c>length</c> positions.</summary>
+internal static class TokenRecord
+{
+    public static int Bytes(int maxLength) => 4 + 5 * maxLength;
+
+    public static void Write(EncodedText text, int maxLength, Span<byte> record)
+    {
+        record.Clear();
+        var n = text.Ids.Length;
+        if (n > maxLength) throw new ArgumentException($"{n} tokens, the records hold {maxLength}");
+        System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(record, n);
+        for (var i = 0; i < n; i++)
+        {
+            System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(record[(4 + 4 * i)..], checked((int)text.Ids[i]));
+            record[4 + 4 * maxLength + i] = (byte)text.TokenTypeIds[i];
+        }
+    }
+
+    public static EncodedText Read(ReadOnlySpan<byte> record, int maxLength)
+    {
+        var n = System.Buffers.Binary.BinaryPrimitives.ReadInt32LittleEndian(record);
+        if ((uint)n > (uint)maxLength) throw new InvalidDataException($"a token record says {n} tokens, at most {maxLength} fit");
+        var (ids, mask, types) = (new long[n], new bool[n], new long[n]);
+        for (var i = 0; i < n; i++)
+        {
+            ids[i] = System.Buffers.Binary.BinaryPrimitives.ReadInt32LittleEndian(record[(4 + 4 * i)..]);
+            mask[i] = true;
+            types[i] = record[4 + 4 * maxLength + i];
+        }
+        return new EncodedText(ids, mask, types);
+    }
+}
+
+/// <summary>Tokenised texts read from an <see cref="ExampleCache"/> of <see cref="TokenRecord"/>s as they are asked for;
+/// <paramref name="records"/> picks this list's records (a training or validation subset).</summary>
+internal sealed class CachedTexts(ExampleCache cache, int maxLength, IReadOnlyList<int> records) : IReadOnlyList<EncodedText>
+{
+    public int Count => records.Count;
+
+    public EncodedText this[int index]
+    {
+        get
+        {
+            var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(cache.RecordBytes);
+            try
+            {
+                cache.Read(records[index], buffer);
+                return TokenRecord.Read(buffer.AsSpan(0, cache.RecordBytes), maxLength);
+            }
+            finally { System.Buffers.ArrayPool<byte>.Shared.Return(buffer); }
+        }
+    }
+
+    public IEnumerator<EncodedText> GetEnumerator()
+    {
+        for (var i = 0; i < Count; i++) yield return this[i];
+    }
+
+    System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
+}

@@ -35,6 +35,11 @@ public sealed class WideNetTextClassificationTrainer : IEstimator<WideNetTextCla
         public int PretrainEpochs;
         /// <summary>Brainformer's block recipe (A attention, F dense FFN, M expert-choice MoE).</summary>
         public string BrainformerRecipe = BrainformerConfig.Block1;
+        /// <summary>Most megabytes of training text held in memory (as UTF-16 strings). Past it the tokenizer is learned
+        /// from the rows read so far (validation rows included: it sees no labels) and every row is written as
+        /// token ids to a cache file in the temp folder that the epochs read batch by batch, so text larger than memory
+        /// trains. The file is deleted after Fit.</summary>
+        public double MemoryLimitMB = 2048;
 
         internal override bool IsImageTask => false;
 
@@ -93,20 +98,40 @@ public sealed class WideNetTextClassificationTrainer : IEstimator<WideNetTextCla
             text.CheckSchema(data.Schema);
             return EstimatorCore.Read(data, label, text.Dependencies(data.Schema), text.Getter, name);
         }
-        var rows = Read(input, "training data");
-        EstimatorCore.CheckTrainingRows(rows, label);
-        if (rows.SkippedMissingLabels > 0) EstimatorCore.Log(ch, $"skipped {rows.SkippedMissingLabels} rows with a missing label");
+        var (rows, cache, cachedTokenizer) = ReadTraining(o, ch, input, label, text);
+        try
+        {
+            EstimatorCore.CheckTrainingRows(rows, label);
+            if (rows.SkippedMissingLabels > 0) EstimatorCore.Log(ch, $"skipped {rows.SkippedMissingLabels} rows with a missing label");
+            MLNetBridge.CheckAlive(_host);
+            var seed = o.Seed ?? _host.Rand.Next();
+            if (cache is null)
+            {
+                var (train, validation) = EstimatorCore.Split(rows, o.ValidationSet, o.ValidationFraction, seed, label,
+                                                              v => Read(v, "validation set"), m => EstimatorCore.Log(ch, m));
+                var corpus = train.Items.SelectMany(t => t.Item2 is null ? new[] { t.Item1 } : new[] { t.Item1, t.Item2 });
+                var tokenizer = ByteLevelBpeTokenizer.Train(corpus, o.VocabularySize);
+                EstimatorCore.Log(ch, $"tokenizer: {tokenizer.VocabularySize} tokens learned from {train.Items.Count} training texts");
+                return FitOn(o, ch, seed, label, text, tokenizer, text.Encode(tokenizer, train.Items), train.Labels,
+                             validation is null ? null : text.Encode(tokenizer, validation.Items), validation?.Labels);
+            }
+            // rows in the cache: the same stratified split, over record numbers; a validation set is read in memory
+            var (trainRecords, validationRecords) = o.ValidationSet is null && EstimatorCore.SplitIndices(rows.Labels, o.ValidationFraction, seed, m => EstimatorCore.Log(ch, m)) is var (t, v)
+                ? (t, v) : (Enumerable.Range(0, rows.Labels.Count).ToList(), null);
+            var given = o.ValidationSet is null ? null : EstimatorCore.Split(rows, o.ValidationSet, 0, seed, label, vs => Read(vs, "validation set"), _ => { }).validation;
+            IReadOnlyList<EncodedText>? validationTexts = validationRecords is not null ? new CachedTexts(cache, o.MaxSequenceLength, validationRecords)
+                : given is null ? null : text.Encode(cachedTokenizer!, given.Items);
+            IReadOnlyList<int>? validationLabels = validationRecords is not null ? validationRecords.Select(i => rows.Labels[i]).ToList() : given?.Labels;
+            return FitOn(o, ch, seed, label, text, cachedTokenizer!, new CachedTexts(cache, o.MaxSequenceLength, trainRecords),
+                         trainRecords.Select(i => rows.Labels[i]).ToList(), validationTexts, validationLabels);
+        }
+        finally { cache?.Dispose(); }
+    }
 
-        MLNetBridge.CheckAlive(_host);
-        var seed = o.Seed ?? _host.Rand.Next();
-        var (train, validation) = EstimatorCore.Split(rows, o.ValidationSet, o.ValidationFraction, seed, label,
-                                                      v => Read(v, "validation set"), m => EstimatorCore.Log(ch, m));
-        var corpus = train.Items.SelectMany(t => t.Item2 is null ? new[] { t.Item1 } : new[] { t.Item1, t.Item2 });
-        var tokenizer = ByteLevelBpeTokenizer.Train(corpus, o.VocabularySize);
-        EstimatorCore.Log(ch, $"tokenizer: {tokenizer.VocabularySize} tokens learned from {train.Items.Count} training texts");
-        var trainTexts = text.Encode(tokenizer, train.Items);
-        var validationTexts = validation is null ? null : text.Encode(tokenizer, validation.Items);
-
+    WideNetTextClassificationTransformer FitOn(Options o, IChannel ch, int seed, LabelInfo label, TextInput text, ByteLevelBpeTokenizer tokenizer,
+                                              IReadOnlyList<EncodedText> trainTexts, IReadOnlyList<int> trainLabels,
+                                              IReadOnlyList<EncodedText>? validationTexts, IReadOnlyList<int>? validationLabels)
+    {
         var spec = ModelSpec.ForText(o, tokenizer.VocabularySize, label.ClassCount, (ulong)(uint)seed);
         EstimatorCore.Log(ch, $"{spec.Describe()}, {label.ClassCount} classes");
         var model = spec.Create();
@@ -114,13 +139,79 @@ public sealed class WideNetTextClassificationTrainer : IEstimator<WideNetTextCla
         {
             if (o.PretrainEpochs > 0)
                 MaskedLanguageModelPretraining.Run(_host, ch, o, seed, model, trainTexts, tokenizer.VocabularySize);
-            var result = EstimatorCore.Train(_host, ch, o, seed, model, new TextRowsBatchSource(trainTexts, train.Labels),
-                                             validationTexts is null ? null : new TextRowsBatchSource(validationTexts, validation!.Labels));
+            var result = EstimatorCore.Train(_host, ch, o, seed, model, new TextRowsBatchSource(trainTexts, trainLabels),
+                                             validationTexts is null ? null : new TextRowsBatchSource(validationTexts, validationLabels!));
             return new WideNetTextClassificationTransformer(_host, model, spec, label, o.ScoreColumnName, o.PredictedLabelColumnName, text, tokenizer, result);
         }
         catch
         {
             model.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>The training rows: held in memory up to MemoryLimitMB of text; past it, the tokenizer is learned from the
+    /// rows held and every row is written as token ids to a temporary cache (the rows' labels stay in memory).</summary>
+    static (LabeledRows<(string, string?)> rows, Training.ExampleCache? cache, ByteLevelBpeTokenizer? tokenizer) ReadTraining(
+        Options o, IChannel ch, IDataView input, LabelInfo label, TextInput text)
+    {
+        var rows = new LabeledRows<(string, string?)>([], [], [], 0);
+        var limit = (long)Math.Min(long.MaxValue / 2, o.MemoryLimitMB * 1048576);
+        long held = 0, peak = 0;
+        Training.ExampleCache? cache = null;
+        ByteLevelBpeTokenizer? tokenizer = null;
+        var pending = new List<(string, string?)>();
+        var record = new byte[TokenRecord.Bytes(o.MaxSequenceLength)];
+        void Flush()                                                  // tokenise a chunk in parallel, append in order
+        {
+            foreach (var e in text.Encode(tokenizer!, pending))
+            {
+                TokenRecord.Write(e, o.MaxSequenceLength, record);
+                cache!.Append(record);
+            }
+            pending.Clear();
+        }
+        try
+        {
+            text.CheckSchema(input.Schema);
+            var skipped = EstimatorCore.Stream(input, label, text.Dependencies(input.Schema), text.Getter, "training data", (item, y, row) =>
+            {
+                rows.Labels.Add(y);
+                rows.RowNumbers.Add(row);
+                if (cache is not null)
+                {
+                    pending.Add(item);
+                    if (pending.Count >= 4096) Flush();
+                    return;
+                }
+                rows.Items.Add(item);
+                held += 2L * (item.Item1.Length + (item.Item2?.Length ?? 0)) + 64;
+                peak = Math.Max(peak, held);
+                if (held <= limit) return;
+                var corpus = rows.Items.SelectMany(t => t.Item2 is null ? new[] { t.Item1 } : new[] { t.Item1, t.Item2 });
+                tokenizer = ByteLevelBpeTokenizer.Train(corpus, o.VocabularySize);
+                var path = Path.Combine(Path.GetTempPath(), $"widenet-tokens-{Guid.NewGuid():N}.cache");
+                EstimatorCore.Log(ch, FormattableString.Invariant(
+                    $"the training text passes MemoryLimitMB ({o.MemoryLimitMB:G4} MB) at row {row}: tokenizer of {tokenizer.VocabularySize} tokens learned from the {rows.Items.Count} rows read; caching every row as at most {o.MaxSequenceLength} token ids in {path}"));
+                cache = new Training.ExampleCache(path, TokenRecord.Bytes(o.MaxSequenceLength));
+                pending.AddRange(rows.Items);
+                Flush();
+                rows.Items.Clear();
+                rows.Items.TrimExcess();
+                held = 0;
+            });
+            if (cache is not null)
+            {
+                Flush();
+                cache.Seal();
+                EstimatorCore.Log(ch, FormattableString.Invariant(
+                    $"cached {cache.Count} training rows ({cache.Length / 1048576.0:F1} MB on disk); at most {peak / 1048576.0:F2} MB of text was held in memory"));
+            }
+            return (rows with { SkippedMissingLabels = skipped }, cache, tokenizer);
+        }
+        catch
+        {
+            cache?.Dispose();
             throw;
         }
     }

@@ -134,6 +134,9 @@ public abstract class WideNetTrainerOptionsBase
     /// result is the model one process would train with that batch. Only rank 0 logs and writes checkpoints; save the
     /// model where <see cref="DistributedEnvironment.IsPrimary"/>. False: each process trains alone.</summary>
     public bool DataParallel = true;
+    /// <summary>Data parallel: megabytes of gradients per all-reduce bucket; each bucket starts during backward as soon
+    /// as its gradients are in, overlapping communication with the rest of backward (0: one all-reduce after backward).</summary>
+    public double GradientBucketMB = 1;
 
     internal abstract bool IsImageTask { get; }
 
@@ -158,6 +161,7 @@ public abstract class WideNetTrainerOptionsBase
         if (Dropout is { } d && d is < 0 or >= 1) throw new ArgumentOutOfRangeException(nameof(Dropout), d, "Dropout must be in [0, 1)");
         if (ValidationFraction is < 0 or >= 1) throw new ArgumentOutOfRangeException(nameof(ValidationFraction), ValidationFraction, "ValidationFraction must be in [0, 1)");
         if (EmaDecay is < 0 or >= 1 || double.IsNaN(EmaDecay)) throw new ArgumentOutOfRangeException(nameof(EmaDecay), EmaDecay, "EmaDecay must be in [0, 1)");
+        if (GradientBucketMB < 0 || double.IsNaN(GradientBucketMB)) throw new ArgumentOutOfRangeException(nameof(GradientBucketMB), GradientBucketMB, "GradientBucketMB must not be negative");
         if (MaxTrainingSeconds < 0 || double.IsNaN(MaxTrainingSeconds)) throw new ArgumentOutOfRangeException(nameof(MaxTrainingSeconds), MaxTrainingSeconds, "MaxTrainingSeconds must not be negative");
         if (MaxEpochs is < 1) throw new ArgumentOutOfRangeException(nameof(MaxEpochs), MaxEpochs, "MaxEpochs must be at least 1");
         if (EarlyStoppingPatience is < 0) throw new ArgumentOutOfRangeException(nameof(EarlyStoppingPatience), EarlyStoppingPatience, "EarlyStoppingPatience must not be negative");
@@ -202,6 +206,7 @@ public abstract class WideNetTrainerOptionsBase
         CheckpointDirectory = checkpointDirectory,
         LogEverySteps = LogEverySteps,
         ProcessGroup = DataParallel ? DistributedEnvironment.Group(DeviceSelection.Resolve(Device)) : null,
+        GradientBucketMB = GradientBucketMB,
     };
 
     /// <summary>A shallow copy (the estimator keeps its own).</summary>

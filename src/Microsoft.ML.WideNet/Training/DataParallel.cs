@@ -13,10 +13,24 @@ namespace Microsoft.ML.WideNet.Training;
 /// (the same seeded shuffle on every rank) is dealt out round-robin, rank r taking positions r, r+W, r+2W, ...; each
 /// rank's loss is weighted by its share, so the averaged gradient equals the gradient of the global batch's mean loss.
 /// </para>
+/// <para>Gradients are averaged in buckets (consecutive parameters of one dtype, taken from the last to the first, the
+/// order backward produces them). With <see cref="ReduceDuringBackward"/> a bucket's all-reduce starts as soon as
+/// backward has accumulated every gradient in it (a post-accumulate hook per parameter, as DDP's reducer), so that the
+/// communication overlaps the rest of backward; buckets are started strictly in order, so every rank issues the same
+/// collectives in the same sequence even when a rank's experts got no tokens (their gradients are zero-filled and
+/// their bucket started after backward).</para>
 /// </summary>
-public sealed class DataParallel
+public sealed class DataParallel : IDisposable
 {
     readonly D.ProcessGroup? _group;
+    readonly object _gate = new();
+    List<RemovableHandle>? _hooks;
+    IReadOnlyList<Tensor>? _hooked;
+    int[][] _buckets = [];
+    int[] _bucketOf = [], _waiting = [];
+    bool[] _ready = [];
+    readonly List<(D.Work work, List<Tensor> grads)> _inFlight = new();
+    int _next;
 
     /// <summary>Data parallelism over <paramref name="group"/> (null: one process).</summary>
     public DataParallel(D.ProcessGroup? group) => _group = group is { WorldSize: > 1 } ? group : null;
@@ -58,28 +72,151 @@ public sealed class DataParallel
             using (var w = _group.broadcast(group.ToList(), 0)) w.wait();
     }
 
-    /// <summary>Averages the gradients of <paramref name="parameters"/> over the ranks (one bucket per dtype). A parameter
-    /// without a gradient on this step gets a zero one first, so that every rank sends the same list.</summary>
+    /// <summary>Starts each bucket's all-reduce during backward, as soon as its gradients are accumulated. Buckets hold
+    /// up to <paramref name="bucketMegabytes"/> of consecutive parameters of one dtype, from the last parameter back.
+    /// Call <see cref="BeginBackward"/> before each backward and <see cref="AverageGradients"/> after it.</summary>
+    public void ReduceDuringBackward(IReadOnlyList<Tensor> parameters, double bucketMegabytes)
+    {
+        if (_group is null || _hooks is not null) return;
+        var cap = Math.Max(1L, (long)(bucketMegabytes * 1048576));
+        var buckets = new List<List<int>>();
+        long bytes = 0;
+        for (var i = parameters.Count - 1; i >= 0; i--)
+        {
+            var size = parameters[i].numel() * parameters[i].dtype.ElementSize();
+            if (buckets.Count == 0 || bytes + size > cap && buckets[^1].Count > 0 || parameters[buckets[^1][0]].dtype != parameters[i].dtype)
+            {
+                buckets.Add(new List<int>());
+                bytes = 0;
+            }
+            buckets[^1].Add(i);
+            bytes += size;
+        }
+        _buckets = buckets.Select(b => b.ToArray()).ToArray();
+        _bucketOf = new int[parameters.Count];
+        for (var b = 0; b < _buckets.Length; b++) foreach (var i in _buckets[b]) _bucketOf[i] = b;
+        (_ready, _waiting, _hooked) = (new bool[parameters.Count], new int[_buckets.Length], parameters);
+        _hooks = new List<RemovableHandle>(parameters.Count);
+        for (var i = 0; i < parameters.Count; i++)
+        {
+            var index = i;
+            if (parameters[i].requires_grad) _hooks.Add(parameters[i].register_post_accumulate_grad_hook(_ => Accumulated(index)));
+        }
+        BeginBackward();
+    }
+
+    /// <summary>Number of gradient buckets (0 until <see cref="ReduceDuringBackward"/>).</summary>
+    public int BucketCount => _buckets.Length;
+
+    /// <summary>Buckets of the last step whose all-reduce started while backward was still running.</summary>
+    public int BucketsStartedDuringBackward { get; private set; }
+
+    /// <summary>Marks every gradient as not yet accumulated (before each backward).</summary>
+    public void BeginBackward()
+    {
+        if (_hooked is null) return;
+        lock (_gate)
+        {
+            Array.Clear(_ready);
+            for (var b = 0; b < _buckets.Length; b++) _waiting[b] = _buckets[b].Length;
+            _next = 0;
+        }
+    }
+
+    void Accumulated(int index)                                   // from backward (a hook): start the buckets now full
+    {
+        lock (_gate)
+        {
+            if (_ready[index]) return;
+            _ready[index] = true;
+            if (--_waiting[_bucketOf[index]] == 0) StartFullBuckets();
+        }
+    }
+
+    void StartFullBuckets()                                       // in order: every rank issues the same sequence
+    {
+        while (_next < _buckets.Length && _waiting[_next] == 0)
+        {
+            var grads = _buckets[_next++].Select(i => _hooked![i].grad!.DetachFromDisposeScope()).ToList();
+            _inFlight.Add((_group!.all_reduce(grads, D.ReduceOp.AVG), grads));
+        }
+    }
+
+    /// <summary>Averages the gradients of <paramref name="parameters"/> over the ranks: with
+    /// <see cref="ReduceDuringBackward"/>, starts the buckets backward left (gradients it did not produce are zero-filled
+    /// first) and waits for all of them; else one bucket per dtype now. A parameter without a gradient on this step gets
+    /// a zero one, so that every rank sends the same list.</summary>
     public void AverageGradients(IReadOnlyList<Tensor> parameters)
     {
         if (_group is null) return;
         _gradientTime.Start();
         _gradientCalls++;
+        try
+        {
+            if (_hooked is not null && ReferenceEquals(parameters, _hooked)) FinishBuckets();
+            else AverageNow(parameters);
+        }
+        finally { _gradientTime.Stop(); }
+    }
+
+    void FinishBuckets()
+    {
+        lock (_gate)
+        {
+            BucketsStartedDuringBackward = _next;
+            for (var i = 0; i < _hooked!.Count; i++)
+                if (!_ready[i])
+                {
+                    ZeroIfMissing(_hooked[i]);
+                    _ready[i] = true;
+                    _waiting[_bucketOf[i]]--;
+                }
+            StartFullBuckets();
+        }
+        try
+        {
+            foreach (var (work, _) in _inFlight) work.wait();
+        }
+        finally
+        {
+            foreach (var (work, grads) in _inFlight)
+            {
+                work.Dispose();
+                foreach (var g in grads) g.Dispose();
+            }
+            _inFlight.Clear();
+            BeginBackward();
+        }
+    }
+
+    void AverageNow(IReadOnlyList<Tensor> parameters)
+    {
         using var scope = torch.NewDisposeScope();
         var grads = new List<Tensor>(parameters.Count);
-        foreach (var p in parameters)
-        {
-            var g = p.grad;
-            if (g is null)
-            {
-                using (torch.no_grad()) p.grad = torch.zeros(p.shape, p.dtype, p.device);
-                g = p.grad!;
-            }
-            grads.Add(g);
-        }
+        foreach (var p in parameters) grads.Add(ZeroIfMissing(p));
         foreach (var group in grads.GroupBy(g => g.dtype))
-            using (var w = _group.all_reduce(group.ToList(), D.ReduceOp.AVG)) w.wait();
-        _gradientTime.Stop();
+            using (var w = _group!.all_reduce(group.ToList(), D.ReduceOp.AVG)) w.wait();
+    }
+
+    static Tensor ZeroIfMissing(Tensor p)
+    {
+        if (p.grad is { } g) return g;
+        using (torch.no_grad()) p.grad = torch.zeros(p.shape, p.dtype, p.device);
+        return p.grad!;
+    }
+
+    /// <summary>Removes the hooks of <see cref="ReduceDuringBackward"/>.</summary>
+    public void Dispose()
+    {
+        if (_hooks is null) return;
+        foreach (var h in _hooks) h.Dispose();
+        foreach (var (work, grads) in _inFlight)
+        {
+            work.Dispose();
+            foreach (var g in grads) g.Dispose();
+        }
+        _inFlight.Clear();
+        (_hooks, _hooked) = (null, null);
     }
 
     /// <summary>Sums <paramref name="tensor"/> over the ranks, in place.</summary>

@@ -77,6 +77,7 @@ internal sealed class FitLoop : IDisposable
         foreach (var r in routers) r.StatisticsGroup = o.ProcessGroup;   // balance loss over the whole group's tokens
         optimizer = Optimizers.Create(o.Optimizer, module, o.LearningRate, o.WeightDecay, o.Beta1, o.Beta2);
         parameters = module.parameters().ToArray();
+        if (o.GradientBucketMB > 0) dp.ReduceDuringBackward(parameters, o.GradientBucketMB);
         if (o.EmaDecay > 0)
             using (torch.no_grad()) ema = parameters.Select(p => p.detach().clone().DetachFromDisposeScope()).ToArray();
         state = new TrainerState { Rng = new RngState { Seed = o.Seed }, Fingerprint = Fingerprint() };
@@ -102,7 +103,7 @@ internal sealed class FitLoop : IDisposable
         module.eval();
         if (dp.Enabled && dp.GradientTime.count > 0)
             log?.Invoke(FormattableString.Invariant(
-                $"data parallel: {dp.WorldSize} ranks, gradient all-reduce {dp.GradientTime.total.TotalMilliseconds / dp.GradientTime.count:F2} ms per step ({100 * dp.GradientTime.total.TotalSeconds / Math.Max(1e-9, sw.Elapsed.TotalSeconds):F1}% of the training time, waiting for the slower rank included)"));
+                $"data parallel: {dp.WorldSize} ranks, {(dp.BucketCount > 0 ? $"{dp.BucketCount} gradient buckets reduced during backward, then a wait of" : "gradient all-reduce")} {dp.GradientTime.total.TotalMilliseconds / dp.GradientTime.count:F2} ms per step ({100 * dp.GradientTime.total.TotalSeconds / Math.Max(1e-9, sw.Elapsed.TotalSeconds):F1}% of the training time, waiting for the slower rank included)"));
         if (state.History.LastOrDefault() is { } h)
             progress?.Report(new TrainingProgress(TrainingPhase.Completed, h.Epoch, o.Epochs, state.Step, totalSteps, lastLr, h.TrainLoss, h.TrainAccuracy,
                                                   h.AuxLoss, h.ValidationLoss, h.ValidationAccuracy, sessionExamples / Math.Max(1e-9, sw.Elapsed.TotalSeconds),
@@ -231,7 +232,8 @@ internal sealed class FitLoop : IDisposable
         var weight = dp.LossWeight((int)y.size(0), globalCount);
         if (weight != 1.0) total = total * weight;                // this rank's share of the global batch
         optimizer.zero_grad();
-        total.backward();
+        dp.BeginBackward();
+        total.backward();                                          // (buckets of gradients start their all-reduce here)
         dp.AverageGradients(parameters);
         if (o.GradientClipNorm > 0) torch.nn.utils.clip_grad_norm_(parameters, o.GradientClipNorm);
         lastLr = schedule.At(state.Step);
@@ -417,6 +419,7 @@ internal sealed class FitLoop : IDisposable
     public void Dispose()
     {
         foreach (var r in routers) r.StatisticsGroup = null;
+        dp.Dispose();
         optimizer.Dispose();
         lossSum.Dispose(); auxSum.Dispose(); correctSum.Dispose();
         if (ema is not null) foreach (var t in ema) t.Dispose();

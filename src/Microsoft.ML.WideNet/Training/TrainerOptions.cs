@@ -115,6 +115,10 @@ public sealed class TrainerOptions
     /// taking 1/W of it (see <see cref="DataParallel"/>); only rank 0 logs, reports and writes checkpoints.</summary>
     public global::WideNet.Torch.torch.distributed.ProcessGroup? ProcessGroup;
 
+    /// <summary>Data parallel: the gradients are all-reduced in buckets of about this many megabytes, each started
+    /// during backward once its gradients are in (0: one bucket per dtype after backward).</summary>
+    public double GradientBucketMB = 1;
+
     /// <summary>Report progress every this many steps (and at each epoch end).</summary>
     public int LogEverySteps = 50;
 

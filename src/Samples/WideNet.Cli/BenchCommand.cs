@@ -38,9 +38,10 @@ internal static class BenchCommand
         var bf16 = new Option<bool>("--bf16") { Description = "bfloat16 autocast (CUDA)" };
         var inference = new Option<bool>("--inference") { Description = "time batched scoring (eval mode, no autograd) instead of training steps" };
         var onnx = new Option<bool>("--onnx") { Description = "with --inference: then time the same network exported to ONNX in ONNX Runtime (CPU, same threads, same inputs) and print a second line" };
+        var bucket = new Option<double>("--bucket-mb") { Description = "under `widenet launch`: megabytes per gradient bucket, all-reduced during backward (0: one all-reduce after backward)", DefaultValueFactory = _ => 1 };
         var profile = new Option<string?>("--profile") { Description = "write a Chrome trace of the operators of the timed steps to this file (autograd profiler; slows the steps)" };
         var cmd = new Command("bench", "time training steps (or batched scoring); prints one JSON line")
-            { arch, imageSize, patch, channels, classes, dim, heads, depth, hidden, experts, topk, capacity, batch, steps, warmup, threads, device, bf16, inference, onnx, profile };
+            { arch, imageSize, patch, channels, classes, dim, heads, depth, hidden, experts, topk, capacity, batch, steps, warmup, threads, device, bf16, inference, onnx, profile, bucket };
         cmd.SetAction(r =>
         {
             var a = r.GetValue(arch)!.ToLowerInvariant() switch
@@ -55,12 +56,12 @@ internal static class BenchCommand
                 NumExperts = r.GetValue(experts), TopK = r.GetValue(topk), CapacityFactor = r.GetValue(capacity), Dropout = 0,
             };
             return Run(a, r.GetValue(arch)!, cfg, r.GetValue(batch), r.GetValue(steps), r.GetValue(warmup), r.GetValue(threads),
-                       Device.Parse(r.GetValue(device)!), r.GetValue(bf16), r.GetValue(inference), r.GetValue(profile), r.GetValue(onnx));
+                       Device.Parse(r.GetValue(device)!), r.GetValue(bf16), r.GetValue(inference), r.GetValue(profile), r.GetValue(onnx), r.GetValue(bucket));
         });
         return cmd;
     }
 
-    static int Run(Architecture arch, string archName, VisionConfig cfg, int batch, int steps, int warmup, int threads, Device device, bool bf16, bool inference, string? profile, bool onnx)
+    static int Run(Architecture arch, string archName, VisionConfig cfg, int batch, int steps, int warmup, int threads, Device device, bool bf16, bool inference, string? profile, bool onnx, double bucketMb)
     {
         if (onnx && (!inference || device.IsCuda)) throw new UsageException("--onnx times CPU inference: add --inference and keep --device cpu");
         if (threads > 0) torch.set_num_threads(threads);
@@ -68,11 +69,12 @@ internal static class BenchCommand
         using var model = VisionPresets.Create(arch, cfg);
         model.Module.to(device);
         // Under `widenet launch`: data parallel as the trainer does it (each rank 1/W of the batch, gradients averaged).
-        var dp = new Microsoft.ML.WideNet.Training.DataParallel(inference ? null : Microsoft.ML.WideNet.Training.DistributedEnvironment.Group(device));
+        using var dp = new Microsoft.ML.WideNet.Training.DataParallel(inference ? null : Microsoft.ML.WideNet.Training.DistributedEnvironment.Group(device));
         if (batch % dp.WorldSize != 0) throw new UsageException($"--batch-size {batch} does not split over {dp.WorldSize} ranks");
         var local = batch / dp.WorldSize;
         dp.BroadcastWeights(model.Module);
         var parameters = model.Module.parameters().ToArray();
+        if (bucketMb > 0) dp.ReduceDuringBackward(parameters, bucketMb);
         using var opt = new AdamW(parameters, lr: 1e-3);
         if (inference) model.Module.eval();
         using var x = torch.randn(new long[] { local, cfg.Channels, cfg.ImageSize, cfg.ImageSize }, device: device);
@@ -105,6 +107,7 @@ internal static class BenchCommand
             using (bf16 ? torch.autocast(device.Type, ScalarType.BFloat16) : null) output = model.forward(x);
             var loss = F.cross_entropy(output.Logits.to(ScalarType.Float32), y) + (output.AuxLoss ?? torch.zeros(new long[0], device: device));
             opt.zero_grad();
+            dp.BeginBackward();
             loss.backward();
             var before = dp.GradientTime.total;
             dp.AverageGradients(parameters);
@@ -115,7 +118,7 @@ internal static class BenchCommand
         var (total, active) = VisionPresets.CountParameters(model);
         if (!dp.IsPrimary) return 0;
         var extra = dp.Enabled
-            ? new Dictionary<string, object> { ["world_size"] = dp.WorldSize, ["allreduce_ms_median"] = Math.Round(Median(reduceTimes.Skip(warmup).ToList()), 2) }
+            ? new Dictionary<string, object> { ["world_size"] = dp.WorldSize, ["gradient_buckets"] = dp.BucketCount, ["allreduce_ms_median"] = Math.Round(Median(reduceTimes.Skip(warmup).ToList()), 2) }
             : new Dictionary<string, object>();
         Console.WriteLine(MetricsJson.Serialize(new Dictionary<string, object>
         {

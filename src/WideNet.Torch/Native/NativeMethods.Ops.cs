@@ -150,6 +150,8 @@ internal static partial class NativeMethods
     [DllImport(Lib)] internal static extern IntPtr wn_grad(TensorHandle t);
     [DllImport(Lib)] internal static extern int wn_set_grad(TensorHandle t, TensorHandle g);
     [DllImport(Lib)] internal static extern int wn_backward(TensorHandle t, TensorHandle grad, int retainGraph);
+    [DllImport(Lib)] internal static extern unsafe IntPtr wn_register_post_accumulate_grad_hook(TensorHandle t, delegate* unmanaged[Cdecl]<long, void> hook, long tag);
+    [DllImport(Lib)] internal static extern void wn_remove_hook(IntPtr handle);
     [DllImport(Lib)] internal static extern int wn_autograd_grad(IntPtr[] outputs, int nOut, IntPtr[] inputs, int nIn, IntPtr[] result);
     [DllImport(Lib)] internal static extern int wn_autograd_grad_ex(IntPtr[] outputs, int nOut, IntPtr[]? gradOutputs, IntPtr[] inputs, int nIn, int retainGraph, int createGraph, int allowUnused, IntPtr[] result);
     [DllImport(Lib)] internal static extern int wn_profiler_start([MarshalAs(UnmanagedType.LPUTF8Str)] string path);
