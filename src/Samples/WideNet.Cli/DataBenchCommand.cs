@@ -53,7 +53,8 @@ internal static class DataBenchCommand
             var copy = i / n;
             var dst = new byte[784];
             if (copy == 0) { src.CopyTo(dst); return dst; }
-            var h = (uint)HashCode.Combine(i, 17);
+            var h = (uint)i * 2654435761u;                           // a fixed mix (HashCode is seeded per process)
+            h ^= h >> 15;
             var (dx, dy, flip) = ((int)(h % 5) - 2, (int)(h / 5 % 5) - 2, (h / 25 & 1) == 1);
             for (var y = 0; y < 28; y++)
                 for (var x = 0; x < 28; x++)
