@@ -40,9 +40,9 @@ public class LaunchTests
     static string[] Recipe(string arch, string data, string output, int epochs, params string[] extra) =>
     [
         "train", "--task", "image", "--data", data, "--arch", arch, "--epochs", epochs.ToString(), "--batch-size", "12", "--lr", "1e-4", "--out", output,
-        // what is equal across ranks only when off: dropout and router noise (random per rank), capacity drops and
-        // expert choice over the smaller per-rank groups (generous capacity)
-        "--set", "ValidationFraction=0", "--set", "Dropout=0", "--set", "RouterNoise=false", .. extra,
+        // what is equal across ranks only when off: dropout and router noise (random per rank), mixup (pairs within
+        // each rank's share), capacity drops and expert choice over the smaller per-rank groups (generous capacity)
+        "--set", "ValidationFraction=0", "--set", "Dropout=0", "--set", "RouterNoise=false", "--set", "MixupAlpha=0", .. extra,
     ];
 
     static Dictionary<string, float[]> Weights(string model)

@@ -37,6 +37,11 @@ internal sealed class ModelSpec
 
     // ---- building a spec from the options -------------------------------------------------------------------
 
+    /// <summary>The evaluation capacity factor: at least E/k, so that an expert can take every token of a call
+    /// (C = ⌈c·k·S/E⌉ ≥ S) and no token is dropped when scoring: a row's scores then never depend on the rows scored
+    /// with it (PredictionEngine = Transform), whatever the routing. Top-2 of 4 experts keeps Switch's 2.0.</summary>
+    static double NoDropCapacity(double factor, int experts, int topK) => Math.Max(factor, (double)experts / Math.Max(1, topK));
+
     /// <summary>Default dropout: none for the Tiny preset (small data, few steps), 0.1 above.</summary>
     static double DropoutOf(WideNetTrainerOptionsBase o) => o.Dropout ?? (o.Preset == Preset.Tiny ? 0.0 : 0.1);
 
@@ -77,6 +82,8 @@ internal sealed class ModelSpec
             _ => Models.Architecture.ViTMoE,
         };
         var p = VisionPresets.Get(arch, o.Preset);
+        if (arch == Models.Architecture.WideNet && o.Preset == Preset.Tiny)
+            p = p with { Depth = 2, TopK = 1 };                      // on 2 cores, epochs beat depth and top-2 (docs/benchmarks.md)
         var dim = o.HiddenSize ?? p.Dim;
         var cfg = p with
         {
@@ -87,6 +94,7 @@ internal sealed class ModelSpec
             NumExperts = o.NumExperts ?? p.NumExperts,
             TopK = o.TopK ?? p.TopK,
             CapacityFactor = o.CapacityFactor ?? p.CapacityFactor,
+            EvalCapacityFactor = NoDropCapacity(p.EvalCapacityFactor, o.NumExperts ?? p.NumExperts, o.TopK ?? p.TopK),
             Dropout = DropoutOf(o),
             AuxLossWeight = o.AuxiliaryLossWeight,
             MoeLayers = Math.Min(p.MoeLayers, o.NumLayers ?? p.Depth),
@@ -124,6 +132,7 @@ internal sealed class ModelSpec
             NumExperts = o.NumExperts ?? p.NumExperts,
             TopK = o.TopK ?? p.TopK,
             CapacityFactor = o.CapacityFactor ?? p.CapacityFactor,
+            EvalCapacityFactor = NoDropCapacity(2.0, o.NumExperts ?? p.NumExperts, o.TopK ?? p.TopK),
             Dropout = DropoutOf(o),
             AuxLossWeight = o.AuxiliaryLossWeight,
             Seed = seed,

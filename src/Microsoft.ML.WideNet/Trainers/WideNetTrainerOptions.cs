@@ -52,13 +52,15 @@ public abstract class WideNetTrainerOptionsBase
     public Preset Preset = Preset.Tiny;
     /// <summary>Hidden size d (null: the preset's).</summary>
     public int? HiddenSize;
-    /// <summary>Blocks (WideNet, ViT, text encoders) or recipe repeats (Brainformer) (null: the preset's).</summary>
+    /// <summary>Blocks (WideNet, ViT, text encoders) or recipe repeats (Brainformer) (null: the preset's; a WideNet
+    /// image model of the Tiny preset: 2).</summary>
     public int? NumLayers;
     /// <summary>Attention heads (null: the preset's).</summary>
     public int? NumHeads;
     /// <summary>Experts per MoE layer (null: the preset's).</summary>
     public int? NumExperts;
-    /// <summary>Experts per token of top-k routing (null: the preset's). Brainformer's expert choice has no k per token.</summary>
+    /// <summary>Experts per token of top-k routing (null: the preset's; a WideNet image model of the Tiny preset: 1).
+    /// Brainformer's expert choice has no k per token.</summary>
     public int? TopK;
     /// <summary>Capacity factor of the MoE layers in training (null: the preset's).</summary>
     public double? CapacityFactor;
