@@ -59,8 +59,9 @@ public class MLNetIntegrationTests
     {
         var o = new WideNetImageClassificationTrainer.Options();                       // MaxEpochs and patience automatic
         Assert.Equal((10, 3), o.EpochsFor(57_000));                                     // large data: 10 epochs
-        Assert.Equal((157, 15), o.EpochsFor(1_000));                                    // 16 steps an epoch: 2,500 steps
-        Assert.Equal((200, 20), o.EpochsFor(100));                                      // at most 200 epochs
+        Assert.Equal((469, 46), o.EpochsFor(1_000));                                    // 16 steps an epoch: 7,500 steps
+        Assert.Equal((500, 50), o.EpochsFor(100));                                      // at most 500 epochs
+        Assert.Equal((79, 7), new WideNetTextClassificationTrainer.Options().EpochsFor(1_000));   // text: 32 a batch, 2,500 steps
         o.MaxEpochs = 4;
         o.EarlyStoppingPatience = 1;
         Assert.Equal((4, 1), o.EpochsFor(1_000));                                       // set values are kept
@@ -72,7 +73,7 @@ public class MLNetIntegrationTests
         var options = Small();
         (options.MaxEpochs, options.MaxTrainingSeconds) = (null, 0.001);
         using var model = Pipeline(ml, options).Fit(ml.Data.LoadFromEnumerable(Fashion(200)));
-        Assert.Contains(messages, m => m.StartsWith("MaxEpochs automatic: 200 epochs for 179 rows"));
+        Assert.Contains(messages, m => m.StartsWith("MaxEpochs automatic: 500 epochs for 179 rows"));
         Assert.Single(model.LastTransformer.TrainingResult!.History);
     }
 

@@ -103,7 +103,7 @@ internal static class EstimatorCore
                 if (m is Microsoft.ML.WideNet.Moe.TopKMoe moe) moe.NoiseStd = 0;
         var trainerOptions = o.ToTrainerOptions(seed, o.CheckpointDirectory, train.Count);
         if (o.MaxEpochs is null && trainerOptions.Epochs > 10)
-            Log(ch, $"MaxEpochs automatic: {trainerOptions.Epochs} epochs for {train.Count} rows (at least {WideNetTrainerOptionsBase.AutomaticMinimumSteps} steps), early-stopping patience {trainerOptions.EarlyStoppingPatience}");
+            Log(ch, $"MaxEpochs automatic: {trainerOptions.Epochs} epochs for {train.Count} rows (at least {(o.IsImageTask ? WideNetTrainerOptionsBase.AutomaticMinimumImageSteps : WideNetTrainerOptionsBase.AutomaticMinimumSteps)} steps), early-stopping patience {trainerOptions.EarlyStoppingPatience}");
         if (validation is null) trainerOptions.EarlyStoppingPatience = 0;
         return WithCancellation(host, o.CancellationToken,
             token => new Trainer(trainerOptions).Fit(model, train, validation, o.Progress, m => Log(ch, m), token));
