@@ -71,9 +71,10 @@ public class MLNetIntegrationTests
         var messages = new List<string>();
         ml.Log += (_, e) => { if (e.Source.Contains("WideNetImageClassificationTrainer")) lock (messages) messages.Add(e.RawMessage); };
         var options = Small();
-        (options.MaxEpochs, options.MaxTrainingSeconds) = (null, 0.001);
+        (options.MaxEpochs, options.MaxTrainingSeconds, options.RandomCrop) = (null, 0.001, null);
         using var model = Pipeline(ml, options).Fit(ml.Data.LoadFromEnumerable(Fashion(200)));
         Assert.Contains(messages, m => m.StartsWith("MaxEpochs automatic: 500 epochs for 179 rows"));
+        Assert.Contains("RandomCrop automatic: on for 179 training rows", messages);   // small data: crops on
         Assert.Single(model.LastTransformer.TrainingResult!.History);
     }
 
