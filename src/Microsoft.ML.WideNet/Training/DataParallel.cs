@@ -185,7 +185,6 @@ public sealed class DataParallel : IDisposable
                 foreach (var g in grads) g.Dispose();
             }
             _inFlight.Clear();
-            BeginBackward();
         }
     }
 

@@ -176,6 +176,7 @@ internal static class BenchCommand
         }, "bench", indented: false));
     }
 
-    static double PeakRssMb() =>
+    /// <summary>VmHWM of /proc/self/status: the most resident memory this process has had, in MB.</summary>
+    internal static double PeakRssMb() =>
         long.Parse(File.ReadLines("/proc/self/status").First(l => l.StartsWith("VmHWM:")).Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]) / 1024.0;
 }

@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Diagnostics;
-using System.Globalization;
 using System.Text.Json;
 using Microsoft.ML;
 using Microsoft.ML.Data;
@@ -101,7 +100,7 @@ internal static class DataBenchCommand
             ["train_images_per_second"] = Math.Round(progress.LastRate, 0),
             ["steps"] = progress.LastStep,
             ["fit_seconds"] = Math.Round(fit, 1),
-            ["peak_rss_mb"] = Math.Round(PeakRssMb(), 0),
+            ["peak_rss_mb"] = Math.Round(BenchCommand.PeakRssMb(), 0),
         };
         Console.WriteLine(JsonSerializer.Serialize(json));
         return 0;
@@ -122,14 +121,5 @@ internal static class DataBenchCommand
             }
             if (p.Phase == TrainingPhase.Training) (LastRate, LastStep) = (p.ExamplesPerSecond, p.Step);
         }
-    }
-
-    /// <summary>VmHWM of /proc/self/status: the most resident memory this process has had.</summary>
-    static double PeakRssMb()
-    {
-        foreach (var line in File.ReadLines("/proc/self/status"))
-            if (line.StartsWith("VmHWM:", StringComparison.Ordinal))
-                return double.Parse(line[6..].Trim().Split(' ')[0], CultureInfo.InvariantCulture) / 1024;
-        return double.NaN;
     }
 }
