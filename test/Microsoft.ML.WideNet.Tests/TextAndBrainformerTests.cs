@@ -74,6 +74,31 @@ public class TextAndBrainformerTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void MeanPoolingAveragesTheRealTokensOnly()
+    {
+        var cfg = new TextConfig { VocabSize = 50, MaxLength = 16, EmbeddingSize = 16, Dim = 32, Heads = 4, Depth = 2, Hidden = 64, NumClasses = 4,
+                                   EvalCapacityFactor = 4, Dropout = 0, Pooling = TextPooling.Mean };
+        using var model = new TextEncoder(cfg, TextSharing.WideNet);
+        using var first = new TextEncoder(cfg with { Pooling = TextPooling.First }, TextSharing.WideNet); // same seed, same weights
+        model.eval(); first.eval();
+        using var scope = NewDisposeScope();
+        var ids = randint(5, 50, new long[] { 2, 10 }, new Generator(1));
+        var mask = tensor(Enumerable.Range(0, 20).Select(i => i < 10 || i < 16).ToArray(), 2, 10);   // row 1: 6 real tokens
+        var logits = model.forward(ids, mask).Logits;                                                    // [2, 4]
+        // By hand: the mean of each row's real token states through the tanh pooler and the head.
+        var (states, _) = model.encode(ids, mask);                                                       // [2, 10, d]
+        var row0 = states.select(0, 0).mean(0);
+        var row1 = states.select(0, 1).narrow(0, 0, 6).mean(0);
+        var expected = model.head.forward(model.pooler.forward(stack(new[] { row0, row1 })).tanh());
+        Assert.True(logits.allclose(expected, 1e-4, 1e-5), "mean pooling is not the mean of the real tokens' states");
+        Assert.False(logits.allclose(first.forward(ids, mask).Logits, 1e-3, 1e-3), "mean and first-token pooling gave the same logits");
+        // Padding of any ids after the real tokens leaves the result as it was.
+        var padded = cat(new[] { ids, randint(5, 50, new long[] { 2, 4 }, new Generator(2)) }, 1);
+        var paddedMask = cat(new[] { mask, zeros(new long[] { 2, 4 }, ScalarType.Bool) }, 1);
+        Assert.True(logits.allclose(model.forward(padded, paddedMask).Logits, 1e-4, 1e-5), "padding changed mean-pooled logits");
+    }
+
+    [Fact]
     public void BrainformerTextIgnoresPadding()
     {
         var cfg = BrainformerConfig.Preset(Preset.Tiny) with { Dim = 32, Heads = 2, HeadDim = 16, FfnHidden = 48, ExpertHidden = 40, NumExperts = 4, VocabSize = 50, MaxLength = 24, NumClasses = 3, Dropout = 0 };

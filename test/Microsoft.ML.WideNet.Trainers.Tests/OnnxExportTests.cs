@@ -124,11 +124,12 @@ public class OnnxExportTests
         }
     }
 
-    public static TheoryData<string> TextCases => new() { "WideNet", "Transformer", "Albert", "Brainformer" };
+    public static TheoryData<string> TextCases => new() { "WideNet", "WideNetMeanPooling", "Transformer", "Albert", "Brainformer" };
 
     static IClassifier BuildText(string architecture, double evalCapacity) => architecture switch
     {
         "WideNet" => new TextEncoder(Text(evalCapacity), TextSharing.WideNet),
+        "WideNetMeanPooling" => new TextEncoder(Text(evalCapacity) with { Pooling = TextPooling.Mean }, TextSharing.WideNet),
         "Transformer" => new TextEncoder(Text(evalCapacity), TextSharing.None),
         "Albert" => new TextEncoder(Text(evalCapacity), TextSharing.Albert),
         _ => new Brainformer(Brain(vocab: 300, capacity: evalCapacity == 0.5 ? 1.0 : 4.0)),

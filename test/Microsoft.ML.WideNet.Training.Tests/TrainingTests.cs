@@ -386,6 +386,42 @@ public class TrainerTests
         Assert.False(full.StoppedEarly);
     }
 
+    /// <summary>Batches that take a known time (so the epochs do).</summary>
+    sealed class SlowSource(IBatchSource inner, int milliseconds) : IBatchSource
+    {
+        public int Count => inner.Count;
+        public Batch GetBatch(IReadOnlyList<int> indices, BatchContext context)
+        {
+            if (context.Training) Thread.Sleep(milliseconds);
+            return inner.GetBatch(indices, context);
+        }
+    }
+
+    [Fact]
+    public void ATimeLimitShortensTheScheduleToTheEpochsThatFit()
+    {
+        var (x, y) = FashionData.Load(0, 192);
+        using var _ = x; using var __ = y;
+        var o = Options(epochs: 50);                                 // 4 steps of at most 50 an epoch, about 0.6 s
+        o.TimeLimit = TimeSpan.FromSeconds(3);                       // about 5 epochs fit
+        var log = new List<string>();
+        using var model = new MlpClassifier(seed: 2);
+        var r = new Trainer(o).Fit(model, new SlowSource(new TensorBatchSource(x, y), 150), log: log.Add);
+        var replan = log.Single(l => l.Contains("the learning-rate schedule now ends after epoch"));
+        var planned = int.Parse(System.Text.RegularExpressions.Regex.Match(replan, @"after epoch (\d+)").Groups[1].Value);
+        Assert.InRange(planned, 2, 8);
+        Assert.Equal(planned, r.History.Count);                      // the plan is what ran
+        Assert.True(r.StoppedEarly);                                 // fewer epochs than asked
+        Assert.True(r.History[^1].LearningRate < 0.1 * o.LearningRate, $"last learning rate {r.History[^1].LearningRate:G3}: the schedule did not end");
+
+        // Without shortening, the same limit cuts the 50-epoch cosine near its peak.
+        o.ShortenScheduleToTimeLimit = false;
+        using var cut = new MlpClassifier(seed: 2);
+        var c = new Trainer(o).Fit(cut, new SlowSource(new TensorBatchSource(x, y), 150));
+        Assert.InRange(c.History.Count, 1, 8);                       // still warming up (20 steps of the 200 planned)
+        Assert.True(c.History[^1].LearningRate > 0.15 * o.LearningRate, $"last learning rate {c.History[^1].LearningRate:G3}");
+    }
+
     [Fact]
     public void CancellationThrowsAndLeavesTheModelConsistent()
     {

@@ -1,5 +1,14 @@
 namespace Microsoft.ML.WideNet.Models;
 
+/// <summary>How a text encoder turns its token states into one vector for the classifier.</summary>
+public enum TextPooling
+{
+    /// <summary>The first token's state ([CLS]), as BERT and ALBERT.</summary>
+    First,
+    /// <summary>The mean of the real tokens' states (padding left out).</summary>
+    Mean,
+}
+
 /// <summary>Size and routing settings of a text encoder (WideNet text, dense Transformer, ALBERT-like).</summary>
 public sealed record TextConfig
 {
@@ -31,6 +40,8 @@ public sealed record TextConfig
     public double Dropout { get; init; } = 0.1;
     /// <summary>Weight λ of the load-balance loss.</summary>
     public double AuxLossWeight { get; init; } = 0.01;
+    /// <summary>How token states are pooled before the tanh pooler and the classifier.</summary>
+    public TextPooling Pooling { get; init; } = TextPooling.First;
     /// <summary>Seed of the parameter initialisation.</summary>
     public ulong Seed { get; init; } = 0;
 

@@ -20,7 +20,7 @@ public enum TextSharing
 /// <summary>
 /// Pre-LN text encoders for classification: WideNet text (ALBERT-like embedding, shared attention and shared MoE,
 /// individual LayerNorms), the dense BERT-like Transformer, and the ALBERT-like shared dense encoder. The classifier
-/// reads the first token ([CLS]) through a tanh pooler.
+/// reads the first token ([CLS]) or the mean of the real tokens (<see cref="TextConfig.Pooling"/>) through a tanh pooler.
 /// </summary>
 public sealed class TextEncoder : Module, ITokenEncoder
 {
@@ -97,8 +97,8 @@ public sealed class TextEncoder : Module, ITokenEncoder
     {
         using var scope = torch.NewDisposeScope();
         var (x, totals) = Encode(ids, attentionMask);                            // [B, L, d]
-        var first = x.select(1, 0);                                              // [B, d], the [CLS] position
-        var logits = head.forward(pooler.forward(first).tanh());                  // [B, K]
+        var pooled = config.Pooling == TextPooling.Mean ? MaskedMean(x, attentionMask) : x.select(1, 0); // [B, d]
+        var logits = head.forward(pooler.forward(pooled).tanh());                 // [B, K]
         return totals.Output(logits, config.AuxLossWeight);
     }
 
@@ -109,6 +109,14 @@ public sealed class TextEncoder : Module, ITokenEncoder
         var (x, totals) = Encode(ids, attentionMask);
         var output = totals.Output(x, config.AuxLossWeight);
         return (output.Logits, output.AuxLoss);
+    }
+
+    /// <summary>The mean over the real tokens: states [B, L, d], mask [B, L] → [B, d].</summary>
+    static Tensor MaskedMean(Tensor x, Tensor? attentionMask)
+    {
+        if (attentionMask is null) return x.mean(1);
+        var m = attentionMask.unsqueeze(2).to(x.dtype);                          // [B, L, 1]
+        return x.mul(m).sum(1).div(m.sum(1).clamp_min(1));                       // [B, d]
     }
 
     /// <summary>Embedding, blocks and final norm: token states [B, L, d] (in the caller's dispose scope).</summary>

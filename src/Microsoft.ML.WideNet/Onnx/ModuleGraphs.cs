@@ -197,7 +197,14 @@ internal static class ModuleGraphs
             var h = g.Forward(b.ln_ffn, x);
             x = g.add(x, m.moe is not null ? g.Forward(m.moe, h, mask) : g.Forward(m.ffn ?? b.ffn!, h));
         }
-        var first = g.select(g.Forward(m.norm, x), 1, 0);                                  // [B, d], the [CLS] position
-        return g.Forward(m.head, g.tanh(g.Forward(m.pooler, first)));                      // [B, K]
+        x = g.Forward(m.norm, x);
+        string pooled;
+        if (m.config.Pooling == TextPooling.Mean)
+        {
+            var w = g.to(g.unsqueeze(mask, 2), OnnxType.Float);                             // [B, L, 1]
+            pooled = g.div(g.sum(g.mul(x, w), new long[] { 1 }), g.sum(w, new long[] { 1 })); // [B, d], mean of real tokens
+        }
+        else pooled = g.select(x, 1, 0);                                                   // [B, d], the [CLS] position
+        return g.Forward(m.head, g.tanh(g.Forward(m.pooler, pooled)));                     // [B, K]
     }
 }

@@ -58,15 +58,25 @@ internal sealed class TextInput
     }
 }
 
-/// <summary>Texts tokenised once, batched with padding to the longest text of the batch.</summary>
-internal sealed class TextRowsBatchSource(IReadOnlyList<EncodedText> texts, IReadOnlyList<int> labels) : IBatchSource
+/// <summary>Texts tokenised once, batched with padding to the longest text of the batch; in training each token but
+/// the special ones becomes [MASK] with probability <paramref name="tokenDropout"/> (per example and epoch, seeded).</summary>
+internal sealed class TextRowsBatchSource(IReadOnlyList<EncodedText> texts, IReadOnlyList<int> labels, double tokenDropout = 0) : IBatchSource
 {
     public int Count => texts.Count;
 
     public Batch GetBatch(IReadOnlyList<int> indices, BatchContext context)
     {
-        var (ids, mask) = TextInput.Pad(indices.Select(i => texts[i]).ToArray());
+        var batch = indices.Select(i => context.Training && tokenDropout > 0 ? DropTokens(texts[i], context.RandomForExample(i)) : texts[i]).ToArray();
+        var (ids, mask) = TextInput.Pad(batch);
         return new Batch(ids, torch.tensor(indices.Select(i => (long)labels[i]).ToArray()), mask);
+    }
+
+    EncodedText DropTokens(EncodedText text, Random random)
+    {
+        var ids = (long[])text.Ids.Clone();
+        for (var j = 0; j < ids.Length; j++)
+            if (ids[j] >= ByteLevelBpeTokenizer.SpecialCount && random.NextDouble() < tokenDropout) ids[j] = ByteLevelBpeTokenizer.MaskId;
+        return text with { Ids = ids };
     }
 }
 

@@ -33,6 +33,12 @@ public sealed class WideNetTextClassificationTrainer : IEstimator<WideNetTextCla
         public int EmbeddingSize = 128;
         /// <summary>Epochs of masked-language-model pretraining on the training text before fine-tuning (ALBERT-style; 0 = none).</summary>
         public int PretrainEpochs;
+        /// <summary>How the encoder's token states are pooled for the classifier: the first token ([CLS]) or the mean of the
+        /// real tokens (WideNet, Transformer, ALBERT; Brainformer reads the first token).</summary>
+        public TextPooling Pooling = TextPooling.First;
+        /// <summary>Word-dropout augmentation: the probability that a token of a training text (not [CLS] or [SEP]) is
+        /// replaced by [MASK], drawn anew each epoch (0 = off). Validation and scoring see the texts unchanged.</summary>
+        public double TokenDropout;
         /// <summary>Brainformer's block recipe (A attention, F dense FFN, M expert-choice MoE).</summary>
         public string BrainformerRecipe = BrainformerConfig.Block1;
         /// <summary>Most megabytes of training text held in memory (as UTF-16 strings). Past it the tokenizer is learned
@@ -62,6 +68,7 @@ public sealed class WideNetTextClassificationTrainer : IEstimator<WideNetTextCla
             if (VocabularySize < ByteLevelBpeTokenizer.MinVocabularySize)
                 throw new ArgumentOutOfRangeException(nameof(VocabularySize), VocabularySize, $"VocabularySize must be at least {ByteLevelBpeTokenizer.MinVocabularySize} (5 special tokens + 256 bytes)");
             if (EmbeddingSize < 1) throw new ArgumentOutOfRangeException(nameof(EmbeddingSize), EmbeddingSize, "EmbeddingSize must be positive");
+            if (TokenDropout is < 0 or >= 1 || double.IsNaN(TokenDropout)) throw new ArgumentOutOfRangeException(nameof(TokenDropout), TokenDropout, "TokenDropout must be in [0, 1)");
             if (PretrainEpochs < 0) throw new ArgumentOutOfRangeException(nameof(PretrainEpochs), PretrainEpochs, "PretrainEpochs must not be negative");
         }
     }
@@ -139,7 +146,7 @@ public sealed class WideNetTextClassificationTrainer : IEstimator<WideNetTextCla
         {
             if (o.PretrainEpochs > 0)
                 MaskedLanguageModelPretraining.Run(_host, ch, o, seed, model, trainTexts, tokenizer.VocabularySize);
-            var result = EstimatorCore.Train(_host, ch, o, seed, model, new TextRowsBatchSource(trainTexts, trainLabels),
+            var result = EstimatorCore.Train(_host, ch, o, seed, model, new TextRowsBatchSource(trainTexts, trainLabels, o.TokenDropout),
                                              validationTexts is null ? null : new TextRowsBatchSource(validationTexts, validationLabels!));
             return new WideNetTextClassificationTransformer(_host, model, spec, label, o.ScoreColumnName, o.PredictedLabelColumnName, text, tokenizer, result);
         }

@@ -110,8 +110,9 @@ public abstract class WideNetTrainerOptionsBase
     /// <summary>Exponential moving average of the weights (0 = off; 0.999 is usual): validation, best-epoch selection
     /// and the saved model use the averaged weights.</summary>
     public double EmaDecay;
-    /// <summary>Training time in seconds (0 = no limit): after each epoch, <c>Fit</c> stops when one more epoch as long as the
-    /// last would end past it, keeping the best weights. The learning-rate schedule still spans <see cref="MaxEpochs"/>.</summary>
+    /// <summary>Training time in seconds (0 = no limit): after the first epoch the learning-rate schedule is planned again
+    /// for the epochs that fit at its pace (when fewer than <see cref="MaxEpochs"/>), and after each epoch <c>Fit</c> stops
+    /// when one more epoch as long as the last would end past it, keeping the best weights.</summary>
     public double MaxTrainingSeconds;
 
     /// <summary>Seed of every random choice (initialisation, split, shuffles, augmentation, dropout); CPU runs are

@@ -31,6 +31,8 @@ public sealed class TrainerState
     public double? BestMetric { get; set; }
     /// <summary>1-based epoch of <see cref="BestMetric"/>.</summary>
     public int? BestEpoch { get; set; }
+    /// <summary>Epochs the schedule was planned again for when the time limit fits fewer than asked (null: as asked).</summary>
+    public int? PlannedEpochs { get; set; }
     /// <summary>Epochs since the last improvement.</summary>
     public int EpochsWithoutImprovement { get; set; }
     /// <summary>Finished epochs.</summary>

@@ -28,8 +28,11 @@ internal sealed class FitLoop : IDisposable
     readonly ulong seed;
     readonly int n;
     readonly DataParallel dp;
-    readonly long stepsPerEpoch, totalSteps, warmup;
-    readonly LearningRateSchedule schedule;
+    readonly long stepsPerEpoch;
+    // the plan: o.Epochs, or fewer once the first epoch shows how many fit in the time limit
+    int epochs;
+    long totalSteps, warmup;
+    LearningRateSchedule schedule;
     readonly bool autocast;
     readonly int evalBatchSize;
     readonly Optimizer optimizer;
@@ -62,6 +65,7 @@ internal sealed class FitLoop : IDisposable
         if (dp.Enabled && !o.DropLastBatch && n % o.BatchSize is var rest && rest > 0 && rest < dp.WorldSize)
             stepsPerEpoch--;                                       // a last batch too small to give every rank an example
         if (stepsPerEpoch < 1) throw new ArgumentException($"the training data has {n} examples: too few for one batch of {o.BatchSize}", nameof(train));
+        epochs = o.Epochs;
         totalSteps = stepsPerEpoch * o.Epochs;
         warmup = Math.Min(totalSteps, o.WarmupSteps ?? (long)Math.Round(o.WarmupFraction * totalSteps));
         schedule = new LearningRateSchedule(o.LearningRate, totalSteps, warmup, o.Decay, Math.Min(o.MinLearningRate, o.LearningRate));
@@ -92,8 +96,9 @@ internal sealed class FitLoop : IDisposable
         log?.Invoke($"training on {device}{(autocast ? " (bf16 autocast)" : "")}{(dp.Enabled ? $", {dp.WorldSize} ranks ({o.ProcessGroup!.Backend})" : "")}: {n} examples, {o.Epochs} epochs × {stepsPerEpoch} steps, " +
                     $"{o.Optimizer} lr {o.LearningRate:G3} ({o.Decay}, {warmup} warm-up steps), {module.parameter_count():N0} parameters");
         sw.Start();
+        if (state.PlannedEpochs is { } planned && planned < o.Epochs) Replan(planned);
         lastLr = state.Step > 0 ? schedule.At(Math.Min(state.Step - 1, totalSteps - 1)) : schedule.At(0);
-        while (!state.Finished && state.Epoch < o.Epochs)
+        while (!state.Finished && state.Epoch < epochs)
         {
             var epochStarted = sw.Elapsed;
             TrainEpoch(state.Epoch);
@@ -105,7 +110,7 @@ internal sealed class FitLoop : IDisposable
             log?.Invoke(FormattableString.Invariant(
                 $"data parallel: {dp.WorldSize} ranks, {(dp.BucketCount > 0 ? $"{dp.BucketCount} gradient buckets reduced during backward, then a wait of" : "gradient all-reduce")} {dp.GradientTime.total.TotalMilliseconds / dp.GradientTime.count:F2} ms per step ({100 * dp.GradientTime.total.TotalSeconds / Math.Max(1e-9, sw.Elapsed.TotalSeconds):F1}% of the training time, waiting for the slower rank included)"));
         if (state.History.LastOrDefault() is { } h)
-            progress?.Report(new TrainingProgress(TrainingPhase.Completed, h.Epoch, o.Epochs, state.Step, totalSteps, lastLr, h.TrainLoss, h.TrainAccuracy,
+            progress?.Report(new TrainingProgress(TrainingPhase.Completed, h.Epoch, epochs, state.Step, totalSteps, lastLr, h.TrainLoss, h.TrainAccuracy,
                                                   h.AuxLoss, h.ValidationLoss, h.ValidationAccuracy, sessionExamples / Math.Max(1e-9, sw.Elapsed.TotalSeconds),
                                                   isText ? sessionTokens / Math.Max(1e-9, sw.Elapsed.TotalSeconds) : null, sw.Elapsed, TimeSpan.Zero));
         return new TrainingResult(state.History.ToArray(), state.BestEpoch, state.BestMetric, state.StoppedEarly, state.Step, resumedFrom, device.ToString());
@@ -259,7 +264,7 @@ internal sealed class FitLoop : IDisposable
         var aux = rp.AuxLoss > 0 ? FormattableString.Invariant($" aux {rp.AuxLoss:F4}") : "";
         var tok = rp.TokensPerSecond is { } tps ? FormattableString.Invariant($" {tps:F0} tok/s") : "";
         log(FormattableString.Invariant(
-            $"epoch {rp.Epoch}/{o.Epochs} step {rp.Step}/{totalSteps} loss {rp.TrainLoss:F4} acc {rp.TrainAccuracy:F4}{aux} lr {rp.LearningRate:0.###e0} {rp.ExamplesPerSecond:F0} {(isText ? "texts" : "img")}/s{tok} ETA {rp.Eta:hh\\:mm\\:ss}"));
+            $"epoch {rp.Epoch}/{epochs} step {rp.Step}/{totalSteps} loss {rp.TrainLoss:F4} acc {rp.TrainAccuracy:F4}{aux} lr {rp.LearningRate:0.###e0} {rp.ExamplesPerSecond:F0} {(isText ? "texts" : "img")}/s{tok} ETA {rp.Eta:hh\\:mm\\:ss}"));
     }
 
     // ---- epoch end -------------------------------------------------------------------------------------------
@@ -276,24 +281,27 @@ internal sealed class FitLoop : IDisposable
         if (log is not null)
         {
             var val = vLoss is { } vl ? FormattableString.Invariant($", validation loss {vl:F4} acc {vAcc:F4}") : "";
-            log(FormattableString.Invariant($"epoch {epoch + 1}/{o.Epochs} done: train loss {trainLoss:F4} acc {trainAcc:F4}{val} ({sw.Elapsed:hh\\:mm\\:ss})"));
+            log(FormattableString.Invariant($"epoch {epoch + 1}/{epochs} done: train loss {trainLoss:F4} acc {trainAcc:F4}{val} ({sw.Elapsed:hh\\:mm\\:ss})"));
         }
 
         using (torch.no_grad()) { lossSum.zero_(); auxSum.zero_(); correctSum.zero_(); }
         state.Epoch = epoch + 1;
         state.BatchInEpoch = 0;
         state.SeenInEpoch = 0;
-        if (validation is not null && o.EarlyStoppingPatience > 0 && state.EpochsWithoutImprovement >= o.EarlyStoppingPatience && state.Epoch < o.Epochs)
+        if (o.TimeLimit is { } budget && o.ShortenScheduleToTimeLimit && state.Epoch == 1 && state.PlannedEpochs is null && epochs > 1)
+            FitScheduleToTimeLimit(budget, epochTime);
+        if (validation is not null && o.EarlyStoppingPatience > 0 && state.EpochsWithoutImprovement >= o.EarlyStoppingPatience && state.Epoch < epochs)
         {
             state.StoppedEarly = true;
             log?.Invoke($"early stopping: no improvement for {state.EpochsWithoutImprovement} epochs (best epoch {state.BestEpoch})");
         }
-        if (!state.StoppedEarly && o.TimeLimit is { } limit && state.Epoch < o.Epochs && AnyRank(sw.Elapsed + epochTime > limit))
+        if (!state.StoppedEarly && o.TimeLimit is { } limit && state.Epoch < epochs && AnyRank(sw.Elapsed + epochTime > limit))
         {
             state.StoppedEarly = true;
             log?.Invoke(FormattableString.Invariant($"time limit: another epoch of {epochTime.TotalSeconds:F0} s would end after {limit.TotalSeconds:F0} s; stopping after epoch {state.Epoch}"));
         }
-        if (state.StoppedEarly || state.Epoch >= o.Epochs)
+        if (state.Epoch >= epochs && epochs < o.Epochs) state.StoppedEarly = true;   // ended at the shortened plan
+        if (state.StoppedEarly || state.Epoch >= epochs)
         {
             state.Finished = true;
             if (best is not null && o.RestoreBestWeights)
@@ -305,6 +313,37 @@ internal sealed class FitLoop : IDisposable
                 using (torch.no_grad()) for (var i = 0; i < ema.Length; i++) parameters[i].copy_(ema[i]);
         }
         SaveCheckpoint();
+    }
+
+    /// <summary>After the first epoch: when fewer epochs than planned fit in the time limit at this epoch's pace, the
+    /// schedule is planned again to end with the last epoch that fits (the ranks agree on the mean of their counts), so
+    /// a budget ends with a decayed learning rate instead of cutting the schedule near its peak.</summary>
+    void FitScheduleToTimeLimit(TimeSpan limit, TimeSpan epochTime)
+    {
+        var fit = (int)Math.Floor(limit.TotalSeconds / Math.Max(1e-3, epochTime.TotalSeconds));
+        if (dp.Enabled)
+        {
+            using var count = torch.scalar_tensor((double)fit, ScalarType.Float64, device);
+            dp.Sum(count);
+            fit = (int)Math.Floor(count.item<double>() / dp.WorldSize);
+        }
+        fit = Math.Clamp(fit, 1, epochs);
+        if (fit >= epochs) return;
+        log?.Invoke(FormattableString.Invariant(
+            $"time limit: {fit} of {epochs} epochs fit in {limit.TotalSeconds:F0} s at {epochTime.TotalSeconds:F0} s an epoch; the learning-rate schedule now ends after epoch {fit}"));
+        state.PlannedEpochs = fit;
+        Replan(fit);
+    }
+
+    /// <summary>The schedule for <paramref name="planned"/> epochs. Warm-up keeps its length when it fits, else shrinks to
+    /// its share of the shorter run (never below the steps already taken, which were scheduled already).</summary>
+    void Replan(int planned)
+    {
+        epochs = planned;
+        totalSteps = stepsPerEpoch * planned;
+        var share = o.WarmupSteps ?? (long)Math.Round(o.WarmupFraction * totalSteps);
+        warmup = Math.Min(Math.Min(warmup, totalSteps), Math.Max(Math.Min(state.Step, warmup), share));
+        schedule = new LearningRateSchedule(o.LearningRate, totalSteps, warmup, o.Decay, Math.Min(o.MinLearningRate, o.LearningRate));
     }
 
     /// <summary>Validation loss and accuracy of the averaged weights (the live ones without an average); keeps the best
@@ -360,7 +399,7 @@ internal sealed class FitLoop : IDisposable
         var rate = el.TotalSeconds > 0 ? sessionExamples / el.TotalSeconds : 0;
         double? tokRate = isText && el.TotalSeconds > 0 ? sessionTokens / el.TotalSeconds : null;
         var eta = sessionSteps > 0 ? TimeSpan.FromSeconds(el.TotalSeconds / sessionSteps * (totalSteps - state.Step)) : TimeSpan.Zero;
-        return new TrainingProgress(phase, Math.Min(state.Epoch + 1, o.Epochs), o.Epochs, state.Step, totalSteps, lastLr,
+        return new TrainingProgress(phase, Math.Min(state.Epoch + 1, epochs), epochs, state.Step, totalSteps, lastLr,
                                     sums.loss / seen, sums.correct / seen, sums.aux / seen, vLoss, vAcc, rate, tokRate, el, eta);
     }
 

@@ -93,9 +93,13 @@ public sealed class TrainerOptions
     /// final model use the averaged weights. The decay warms up as min(decay, (1 + step)/(10 + step)).</summary>
     public double EmaDecay;
     /// <summary>Training time allowed (null = none): after each epoch, training stops when one more epoch as long as the
-    /// last would end past it (the best weights are kept, as with early stopping). The learning-rate schedule still spans
-    /// <see cref="Epochs"/>: set both for a schedule that ends in time.</summary>
+    /// last would end past it (the best weights are kept, as with early stopping). With
+    /// <see cref="ShortenScheduleToTimeLimit"/> the learning-rate schedule is first fitted to the epochs that fit.</summary>
     public TimeSpan? TimeLimit;
+    /// <summary>With a <see cref="TimeLimit"/>: after the first epoch, plan the learning-rate schedule again for the epochs
+    /// that fit at that epoch's pace when they are fewer than <see cref="Epochs"/> (false: the schedule spans
+    /// <see cref="Epochs"/> and the limit cuts it).</summary>
+    public bool ShortenScheduleToTimeLimit = true;
 
     /// <summary>Folder for checkpoints (null = none). Written at each epoch end, every <see cref="CheckpointEverySteps"/>
     /// steps and on cancellation.</summary>
