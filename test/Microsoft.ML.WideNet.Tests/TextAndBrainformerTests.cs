@@ -99,6 +99,48 @@ public class TextAndBrainformerTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void NGramLogitsAreTheScaledMeanOfTokenAndHashedBigramVectors()
+    {
+        var cfg = new TextConfig { VocabSize = 50, MaxLength = 16, EmbeddingSize = 16, Dim = 32, Heads = 4, Depth = 2, Hidden = 64, NumClasses = 3,
+                                   EvalCapacityFactor = 4, Dropout = 0, NGramBuckets = 11 };
+        using var wide = new TextEncoder(cfg, TextSharing.WideNet);
+        using var plain = new TextEncoder(cfg with { NGramBuckets = 0 }, TextSharing.WideNet);
+        wide.eval(); plain.eval();
+        using var scope = NewDisposeScope();
+        var ids = tensor(new long[] { 2, 7, 9, 7, 9, 3, 2, 30, 3, 0, 0, 0 }, 2, 6);
+        var mask = tensor(new[] { true, true, true, true, true, true, true, true, true, false, false, false }, 2, 6);
+        // The tables start at zero: the wide model starts as the encoder alone.
+        Assert.True(wide.forward(ids, mask).Logits.allclose(plain.forward(ids, mask).Logits, 1e-6, 1e-6));
+
+        using (no_grad())
+        {
+            wide.ngrams!.unigrams.copy_(randn(new long[] { 50, 3 }, new Generator(1)));
+            wide.ngrams.bigrams.copy_(randn(new long[] { 11, 3 }, new Generator(2)));
+        }
+        var u = wide.ngrams.unigrams.ToArray<float>();
+        var b = wide.ngrams.bigrams.ToArray<float>();
+        float[] Expected(long[] row)
+        {
+            var sum = new double[3];
+            foreach (var t in row) for (var k = 0; k < 3; k++) sum[k] += u[t * 3 + k];
+            for (var i = 0; i + 1 < row.Length; i++)
+            {
+                var bucket = (row[i] * NGramLogits.HashMultiplier + row[i + 1]) % 11;
+                for (var k = 0; k < 3; k++) sum[k] += b[bucket * 3 + k];
+            }
+            return sum.Select(v => (float)(v / (2 * row.Length - 1) * NGramLogits.Scale)).ToArray();
+        }
+        var actual = wide.ngrams.forward(ids, mask).ToArray<float>();
+        var expected = Expected(new long[] { 2, 7, 9, 7, 9, 3 }).Concat(Expected(new long[] { 2, 30, 3 })).ToArray(); // padding left out
+        static void Near(float e, float a) => Assert.True(Math.Abs(e - a) <= 1e-4 * Math.Max(1, Math.Abs(e)), $"expected {e}, got {a}");
+        for (var i = 0; i < expected.Length; i++) Near(expected[i], actual[i]);
+        // The encoder's logits plus the n-gram logits.
+        var deep = plain.forward(ids, mask).Logits.ToArray<float>();
+        var total = wide.forward(ids, mask).Logits.ToArray<float>();
+        for (var i = 0; i < total.Length; i++) Near(deep[i] + expected[i], total[i]);
+    }
+
+    [Fact]
     public void BrainformerTextIgnoresPadding()
     {
         var cfg = BrainformerConfig.Preset(Preset.Tiny) with { Dim = 32, Heads = 2, HeadDim = 16, FfnHidden = 48, ExpertHidden = 40, NumExperts = 4, VocabSize = 50, MaxLength = 24, NumClasses = 3, Dropout = 0 };

@@ -42,6 +42,9 @@ public sealed record TextConfig
     public double AuxLossWeight { get; init; } = 0.01;
     /// <summary>How token states are pooled before the tanh pooler and the classifier.</summary>
     public TextPooling Pooling { get; init; } = TextPooling.First;
+    /// <summary>Hash buckets of token bigrams of the linear n-gram part beside the encoder (<see cref="NGramLogits"/>;
+    /// 0 = none, the papers' encoder).</summary>
+    public int NGramBuckets { get; init; }
     /// <summary>Seed of the parameter initialisation.</summary>
     public ulong Seed { get; init; } = 0;
 

@@ -67,6 +67,8 @@ public sealed class TextEncoder : Module, ITokenEncoder
     public readonly Linear pooler;
     /// <summary>Classifier d → K.</summary>
     public readonly Linear head;
+    /// <summary>The linear n-gram logits added to the head's (null unless <see cref="TextConfig.NGramBuckets"/> &gt; 0).</summary>
+    public readonly NGramLogits? ngrams;
 
     /// <summary>Builds the encoder.</summary>
     public TextEncoder(TextConfig cfg, TextSharing sharing)
@@ -84,6 +86,7 @@ public sealed class TextEncoder : Module, ITokenEncoder
         norm = RegisterModule("norm", new LayerNorm(cfg.Dim));
         pooler = RegisterModule("pooler", new Linear(cfg.Dim, cfg.Dim, generator: g));
         head = RegisterModule("head", new Linear(cfg.Dim, cfg.NumClasses, generator: g));
+        if (cfg.NGramBuckets > 0) ngrams = RegisterModule("ngrams", new NGramLogits(cfg.VocabSize, cfg.NGramBuckets, cfg.NumClasses));
     }
 
     /// <inheritdoc/>
@@ -99,6 +102,7 @@ public sealed class TextEncoder : Module, ITokenEncoder
         var (x, totals) = Encode(ids, attentionMask);                            // [B, L, d]
         var pooled = config.Pooling == TextPooling.Mean ? MaskedMean(x, attentionMask) : x.select(1, 0); // [B, d]
         var logits = head.forward(pooler.forward(pooled).tanh());                 // [B, K]
+        if (ngrams is not null) logits = logits + ngrams.forward(ids, attentionMask); // [B, K], wide + deep
         return totals.Output(logits, config.AuxLossWeight);
     }
 

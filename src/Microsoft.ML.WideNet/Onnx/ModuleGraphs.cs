@@ -205,6 +205,23 @@ internal static class ModuleGraphs
             pooled = g.div(g.sum(g.mul(x, w), new long[] { 1 }), g.sum(w, new long[] { 1 })); // [B, d], mean of real tokens
         }
         else pooled = g.select(x, 1, 0);                                                   // [B, d], the [CLS] position
-        return g.Forward(m.head, g.tanh(g.Forward(m.pooler, pooled)));                     // [B, K]
+        var logits = g.Forward(m.head, g.tanh(g.Forward(m.pooler, pooled)));               // [B, K]
+        return m.ngrams is null ? logits : g.add(logits, g.Forward(m.ngrams, ids, mask));
+    }
+
+    /// <summary>Token ids [B, L] and mask [B, L] → the wide n-gram logits [B, K].</summary>
+    public static string Forward(this OnnxGraph g, NGramLogits m, string ids, string mask)
+    {
+        var w = g.unsqueeze(g.to(mask, OnnxType.Float), 2);                                // [B, L, 1]
+        var sum = g.sum(g.mul(g.index_select(g.Weight(m.unigrams), ids), w), new long[] { 1 }); // [B, K]
+        var count = g.sum(w, new long[] { 1 });                                            // [B, 1]
+        var length = g.size(ids, 1);
+        var last = g.sub(length, g.Ints(1));
+        var (a, b) = (g.narrow(ids, 1, g.Ints(0), last), g.narrow(ids, 1, g.Ints(1), length)); // [B, L−1] each
+        var bucket = g.remainder(g.add(g.mul(a, g.Scalar(NGramLogits.HashMultiplier)), b), g.Scalar(m.bigrams.size(0)));
+        var both = g.mul(g.narrow(w, 1, g.Ints(0), last), g.narrow(w, 1, g.Ints(1), length)); // [B, L−1, 1]
+        sum = g.add(sum, g.sum(g.mul(g.index_select(g.Weight(m.bigrams), bucket), both), new long[] { 1 }));
+        count = g.add(count, g.sum(both, new long[] { 1 }));
+        return g.mul(g.div(sum, g.maximum(count, g.Scalar(1f))), g.Scalar((float)NGramLogits.Scale)); // [B, K]
     }
 }

@@ -128,6 +128,7 @@ internal sealed class OnnxGraph
     public string sub(string a, string b) => One("Sub", new[] { a, b });
     public string mul(string a, string b) => One("Mul", new[] { a, b });
     public string div(string a, string b) => One("Div", new[] { a, b });
+    public string remainder(string a, string b) => One("Mod", new[] { a, b });
     public string matmul(string a, string b) => One("MatMul", new[] { a, b });
     public string maximum(string a, string b) => One("Max", new[] { a, b });
     public string minimum(string a, string b) => One("Min", new[] { a, b });

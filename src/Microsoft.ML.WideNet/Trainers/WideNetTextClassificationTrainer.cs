@@ -39,6 +39,10 @@ public sealed class WideNetTextClassificationTrainer : IEstimator<WideNetTextCla
         /// <summary>Word-dropout augmentation: the probability that a token of a training text (not [CLS] or [SEP]) is
         /// replaced by [MASK], drawn anew each epoch (0 = off). Validation and scoring see the texts unchanged.</summary>
         public double TokenDropout;
+        /// <summary>Hash buckets of token bigrams for a linear n-gram part whose logits are added to the encoder's
+        /// (fastText-like, Wide &amp; Deep; WideNet, Transformer, ALBERT). 0 = none, the papers' encoders. A departure from
+        /// the papers, for small text data sets.</summary>
+        public int NGramBuckets;
         /// <summary>Brainformer's block recipe (A attention, F dense FFN, M expert-choice MoE).</summary>
         public string BrainformerRecipe = BrainformerConfig.Block1;
         /// <summary>Most megabytes of training text held in memory (as UTF-16 strings). Past it the tokenizer is learned
@@ -69,6 +73,7 @@ public sealed class WideNetTextClassificationTrainer : IEstimator<WideNetTextCla
                 throw new ArgumentOutOfRangeException(nameof(VocabularySize), VocabularySize, $"VocabularySize must be at least {ByteLevelBpeTokenizer.MinVocabularySize} (5 special tokens + 256 bytes)");
             if (EmbeddingSize < 1) throw new ArgumentOutOfRangeException(nameof(EmbeddingSize), EmbeddingSize, "EmbeddingSize must be positive");
             if (TokenDropout is < 0 or >= 1 || double.IsNaN(TokenDropout)) throw new ArgumentOutOfRangeException(nameof(TokenDropout), TokenDropout, "TokenDropout must be in [0, 1)");
+            if (NGramBuckets < 0) throw new ArgumentOutOfRangeException(nameof(NGramBuckets), NGramBuckets, "NGramBuckets must not be negative");
             if (PretrainEpochs < 0) throw new ArgumentOutOfRangeException(nameof(PretrainEpochs), PretrainEpochs, "PretrainEpochs must not be negative");
         }
     }
