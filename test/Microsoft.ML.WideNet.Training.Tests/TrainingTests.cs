@@ -386,6 +386,31 @@ public class TrainerTests
         Assert.False(full.StoppedEarly);
     }
 
+    [Fact]
+    public void LengthBucketedBatchesHoldSimilarLengthsAndStillShuffle()
+    {
+        const int n = 1000, batch = 8;                                  // 1,003 examples: pools of 400, 400, 203; 125 batches + 3
+        var lengths = Enumerable.Range(0, n + 3).Select(i => 1 + (int)((i * 2654435761L) % 128)).ToArray();
+        int Length(int i) => lengths[i];
+        var order = Trainer.EpochOrder(n + 3, seed: 5, epoch: 0);
+        var bucketed = Trainer.ByLength(order, Length, batch, seed: 5, epoch: 0);
+        Assert.Equal(Enumerable.Range(0, n + 3), bucketed.OrderBy(i => i));               // a permutation of the examples
+        Assert.Equal(bucketed, Trainer.ByLength(order, Length, batch, seed: 5, epoch: 0)); // seeded
+        Assert.NotEqual(bucketed, Trainer.ByLength(order, Length, batch, seed: 5, epoch: 1));
+        // The 3 examples of the incomplete batch stay last; they are the longest of the last pool.
+        var lastPool = order.Skip(2 * batch * Trainer.LengthPoolBatches).ToArray();
+        Assert.Equal(lastPool.OrderBy(Length).ThenBy(i => i).TakeLast(3), bucketed.TakeLast(3));
+
+        // Padding: each batch is padded to its longest example.
+        long Padded(int[] o) => o.Chunk(batch).Sum(c => (long)c.Length * c.Max(Length));
+        var real = lengths.Sum();
+        Assert.True(Padded(bucketed) < real * 1.2, $"{Padded(bucketed)} padded positions for {real} tokens");
+        Assert.True(Padded(order) > real * 1.5, $"random batches: {Padded(order)} padded positions for {real} tokens");
+        // Batches come from all over the epoch, not in length order.
+        var means = bucketed.Take(n).Chunk(batch).Select(c => c.Average(Length)).ToArray();
+        Assert.True(means.Zip(means.Skip(1)).Count(p => p.Second < p.First) > means.Length / 4, "the batches are not shuffled");
+    }
+
     /// <summary>Batches that take a known time (so the epochs do).</summary>
     sealed class SlowSource(IBatchSource inner, int milliseconds) : IBatchSource
     {

@@ -60,9 +60,11 @@ internal sealed class TextInput
 
 /// <summary>Texts tokenised once, batched with padding to the longest text of the batch; in training each token but
 /// the special ones becomes [MASK] with probability <paramref name="tokenDropout"/> (per example and epoch, seeded).</summary>
-internal sealed class TextRowsBatchSource(IReadOnlyList<EncodedText> texts, IReadOnlyList<int> labels, double tokenDropout = 0) : IBatchSource
+internal sealed class TextRowsBatchSource(IReadOnlyList<EncodedText> texts, IReadOnlyList<int> labels, double tokenDropout = 0) : IBatchSource, IExampleLengths
 {
     public int Count => texts.Count;
+
+    public int LengthOf(int index) => texts[index].Ids.Length;
 
     public Batch GetBatch(IReadOnlyList<int> indices, BatchContext context)
     {

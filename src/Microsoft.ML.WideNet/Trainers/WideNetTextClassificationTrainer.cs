@@ -43,6 +43,9 @@ public sealed class WideNetTextClassificationTrainer : IEstimator<WideNetTextCla
         /// (fastText-like, Wide &amp; Deep; WideNet, Transformer, ALBERT). 0 = none, the papers' encoders. A departure from
         /// the papers, for small text data sets.</summary>
         public int NGramBuckets;
+        /// <summary>Training batches of texts of similar length (pools of 50 batches sorted by length, the batches
+        /// shuffled): less padding per step, so long <see cref="MaxSequenceLength"/>s cost less.</summary>
+        public bool BatchByLength;
         /// <summary>Brainformer's block recipe (A attention, F dense FFN, M expert-choice MoE).</summary>
         public string BrainformerRecipe = BrainformerConfig.Block1;
         /// <summary>Most megabytes of training text held in memory (as UTF-16 strings). Past it the tokenizer is learned
@@ -52,6 +55,13 @@ public sealed class WideNetTextClassificationTrainer : IEstimator<WideNetTextCla
         public double MemoryLimitMB = 2048;
 
         internal override bool IsImageTask => false;
+
+        internal override Training.TrainerOptions ToTrainerOptions(int seed, string? checkpointDirectory, int trainingRows)
+        {
+            var t = base.ToTrainerOptions(seed, checkpointDirectory, trainingRows);
+            t.BatchByLength = BatchByLength;
+            return t;
+        }
 
         /// <summary>A copy.</summary>
         public Options Clone() => (Options)CloneBase();

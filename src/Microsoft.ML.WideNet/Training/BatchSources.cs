@@ -51,6 +51,14 @@ public interface IBatchSource
     Batch GetBatch(IReadOnlyList<int> indices, BatchContext context);
 }
 
+/// <summary>A batch source whose examples have a length (text: tokens), for length-bucketed batches
+/// (<see cref="TrainerOptions.BatchByLength"/>).</summary>
+public interface IExampleLengths
+{
+    /// <summary>The length of example <paramref name="index"/>.</summary>
+    int LengthOf(int index);
+}
+
 /// <summary>Examples already held in tensors (pixels or token ids); rows are picked with index_select. The source
 /// borrows the tensors: the caller keeps them alive and disposes them.</summary>
 public sealed class TensorBatchSource : IBatchSource

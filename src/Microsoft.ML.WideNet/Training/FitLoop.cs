@@ -150,6 +150,7 @@ internal sealed class FitLoop : IDisposable
     void TrainEpoch(int epoch)
     {
         var order = Trainer.EpochOrder(n, o.Seed, epoch);
+        if (o.BatchByLength && train is IExampleLengths lengths) order = Trainer.ByLength(order, lengths.LengthOf, o.BatchSize, o.Seed, epoch);
         module.train();
         Batch FetchBatch(int b)
         {

@@ -45,6 +45,28 @@ public sealed class Trainer
         return order;
     }
 
+    /// <summary>Examples per length-sorted pool of <see cref="ByLength"/>, in batches.</summary>
+    public const int LengthPoolBatches = 50;
+
+    /// <summary>Length-bucketed batches: the shuffled <paramref name="order"/> is cut into pools of
+    /// <see cref="LengthPoolBatches"/> batches, each pool is sorted by length and cut into batches, and the whole batches
+    /// are shuffled (seeded by epoch), the last incomplete batch staying last. Batches then hold texts of similar length
+    /// (less padding) while every epoch still mixes them differently.</summary>
+    public static int[] ByLength(int[] order, Func<int, int> length, int batchSize, int seed, int epoch)
+    {
+        var pool = batchSize * LengthPoolBatches;
+        var sorted = new List<int>(order.Length);
+        for (var start = 0; start < order.Length; start += pool)
+            sorted.AddRange(order.Skip(start).Take(pool).OrderBy(length).ThenBy(i => i));
+        var full = sorted.Count / batchSize;
+        var batches = Enumerable.Range(0, full).ToArray();
+        Seeds.Random((ulong)(uint)seed, Seeds.Stream.Shuffle, epoch, 1).Shuffle(batches);
+        var result = new int[order.Length];
+        for (var b = 0; b < full; b++) sorted.CopyTo(batches[b] * batchSize, result, b * batchSize, batchSize);
+        sorted.CopyTo(full * batchSize, result, full * batchSize, sorted.Count - full * batchSize);
+        return result;
+    }
+
     /// <summary>
     /// Trains <paramref name="model"/> on <paramref name="train"/>, validating on <paramref name="validation"/> after
     /// every epoch. The model is moved to the chosen device and left there, in evaluation mode, holding the best

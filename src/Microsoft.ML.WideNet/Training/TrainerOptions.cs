@@ -48,6 +48,9 @@ public sealed class TrainerOptions
     public int EvaluationBatchSize;
     /// <summary>Drop the last incomplete batch of each epoch.</summary>
     public bool DropLastBatch;
+    /// <summary>Batches of examples of similar length when the training source knows lengths (<see cref="IExampleLengths"/>,
+    /// text): less padding, so fewer wasted positions per step (<see cref="Trainer.ByLength"/>).</summary>
+    public bool BatchByLength;
 
     /// <summary>The optimizer.</summary>
     public OptimizerKind Optimizer = OptimizerKind.AdamW;
