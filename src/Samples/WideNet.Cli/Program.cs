@@ -23,7 +23,7 @@ namespace WideNet.Cli
             {
                 ModelCommands.Train(), ModelCommands.Evaluate(), ModelCommands.Predict(), DescribeCommand.Create(),
                 DemoCommand.Create(), BenchCommand.Create(), TuneCommand.Create(), ExportCommand.Create(), CompareCommand.Create(),
-                LaunchCommand.Create(), DataBenchCommand.Create(),
+                LaunchCommand.Create(), DataBenchCommand.Create(), ShapeImages.Create(),
             };
             root.Options.Add(verbose);
             var parsed = root.Parse(args);
