@@ -141,6 +141,70 @@ public class TextAndBrainformerTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void TheNGramClassifierIsAnIdfWeightedLinearModelAveragedWithTheEncoderInEvaluation()
+    {
+        var cfg = new TextConfig { VocabSize = 50, MaxLength = 16, EmbeddingSize = 16, Dim = 32, Heads = 4, Depth = 2, Hidden = 64, NumClasses = 3,
+                                   EvalCapacityFactor = 4, Dropout = 0, NGramBuckets = 11, NGramClassifier = true };
+        using var wide = new TextEncoder(cfg, TextSharing.WideNet);
+        using var plain = new TextEncoder(cfg with { NGramBuckets = 0, NGramClassifier = false }, TextSharing.WideNet); // the n-gram logits start at zero
+        using var scope = NewDisposeScope();
+        var rows = new[] { new long[] { 2, 7, 9, 7, 9, 3 }, new long[] { 2, 30, 3 } };
+        var ids = tensor(new long[] { 2, 7, 9, 7, 9, 3, 2, 30, 3, 0, 0, 0 }, 2, 6);
+        var mask = tensor(new[] { true, true, true, true, true, true, true, true, true, false, false, false }, 2, 6);
+
+        // Document frequencies of three texts: 2, 3 and 9 are in two or more (idf = ln(4 / (1 + df)) + 1), the others
+        // in fewer (idf 0: ignored); bigram (7, 9) is in two texts, every other bigram in one.
+        wide.ngram_classifier!.SetDocumentFrequencies(new[] { rows[0], rows[1], new long[] { 2, 7, 9, 3 } });
+        var idf = wide.ngram_classifier.unigram_idf.ToArray<float>();
+        float Idf(int df) => (float)(Math.Log(4.0 / (1 + df)) + 1);
+        Assert.Equal(Idf(3), idf[2], 5);
+        Assert.Equal(Idf(2), idf[9], 5);
+        Assert.Equal(Idf(2), idf[7], 5);
+        Assert.Equal(0f, idf[30]);
+        var bigramIdf = wide.ngram_classifier.bigram_idf.ToArray<float>();
+        Assert.Equal(Idf(2), bigramIdf[NGramClassifier.Bucket(7, 9, 11)], 5);
+        Assert.Equal(0f, bigramIdf[NGramClassifier.Bucket(9, 7, 11)]);
+
+        using (no_grad())
+        {
+            wide.ngram_classifier.unigrams.copy_(randn(new long[] { 50, 3 }, new Generator(1)));
+            wide.ngram_classifier.bigrams.copy_(randn(new long[] { 11, 3 }, new Generator(2)));
+            wide.ngram_classifier.bias.copy_(randn(new long[] { 3 }, new Generator(3)));
+            wide.ngram_classifier.bigram_idf.copy_(rand(new long[] { 11 }, new Generator(4)).add(0.5));   // every bucket weighted
+        }
+        var (u, b, bias, bi) = (wide.ngram_classifier.unigrams.ToArray<float>(), wide.ngram_classifier.bigrams.ToArray<float>(), wide.ngram_classifier.bias.ToArray<float>(), wide.ngram_classifier.bigram_idf.ToArray<float>());
+        float[] Expected(long[] row)
+        {
+            var (sum, norm) = (new double[3], 0.0);
+            foreach (var t in row) { for (var k = 0; k < 3; k++) sum[k] += idf[t] * u[t * 3 + k]; norm += idf[t] * idf[t]; }
+            for (var i = 0; i + 1 < row.Length; i++)
+            {
+                var bucket = (row[i] * NGramClassifier.HashMultiplier + row[i + 1]) % 11;
+                for (var k = 0; k < 3; k++) sum[k] += bi[bucket] * b[bucket * 3 + k];
+                norm += bi[bucket] * bi[bucket];
+            }
+            return sum.Select((v, k) => (float)(v / Math.Sqrt(norm) + bias[k])).ToArray();
+        }
+        var actual = wide.ngram_classifier.forward(ids, mask).ToArray<float>();
+        var expected = Expected(rows[0]).Concat(Expected(rows[1])).ToArray(); // padding left out
+        static void Near(float e, float a) => Assert.True(Math.Abs(e - a) <= 1e-4 * Math.Max(1, Math.Abs(e)), $"expected {e}, got {a}");
+        for (var i = 0; i < expected.Length; i++) Near(expected[i], actual[i]);
+
+        // Training: the encoder's own logits (the n-gram classifier is fitted before, alone). Evaluation: the mean of
+        // the two log-softmaxes.
+        wide.train(); plain.train();
+        manual_seed(5);
+        var trained = wide.forward(ids, mask).Logits;
+        manual_seed(5);                                      // the same routing noise in both
+        Assert.True(trained.allclose(plain.forward(ids, mask).Logits, 1e-6, 1e-6));
+        wide.eval(); plain.eval();
+        var deep = plain.forward(ids, mask).Logits.log_softmax(1).ToArray<float>();
+        var shallow = tensor(expected, 2, 3).log_softmax(1).ToArray<float>();
+        var total = wide.forward(ids, mask).Logits.ToArray<float>();
+        for (var i = 0; i < total.Length; i++) Near((deep[i] + shallow[i]) / 2, total[i]);
+    }
+
+    [Fact]
     public void BrainformerTextIgnoresPadding()
     {
         var cfg = BrainformerConfig.Preset(Preset.Tiny) with { Dim = 32, Heads = 2, HeadDim = 16, FfnHidden = 48, ExpertHidden = 40, NumExperts = 4, VocabSize = 50, MaxLength = 24, NumClasses = 3, Dropout = 0 };

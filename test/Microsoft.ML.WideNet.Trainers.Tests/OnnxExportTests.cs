@@ -40,8 +40,10 @@ public class OnnxExportTests
         {
             if (name.StartsWith("head.")) p.mul_(6);
             if (name.EndsWith("experts.w2")) p.mul_(8);
-            if (name.StartsWith("ngrams.")) p.copy_(torch.randn(p.shape, generator: new Generator(9)).mul(0.05)); // the tables start at zero
+            if (name.StartsWith("ngram")) p.copy_(torch.randn(p.shape, generator: new Generator(9))); // the tables start at zero
         }
+        foreach (var (name, b) in model.Module.named_buffers())
+            if (name.StartsWith("ngram_classifier.")) b.copy_(torch.rand(b.shape, generator: new Generator(10)).mul(3)); // idf weights (and the ensemble weight)
         model.Module.eval();
         return model;
     }
@@ -131,7 +133,7 @@ public class OnnxExportTests
     {
         "WideNet" => new TextEncoder(Text(evalCapacity), TextSharing.WideNet),
         "WideNetMeanPooling" => new TextEncoder(Text(evalCapacity) with { Pooling = TextPooling.Mean }, TextSharing.WideNet),
-        "WideNetNGrams" => new TextEncoder(Text(evalCapacity) with { NGramBuckets = 97 }, TextSharing.WideNet),
+        "WideNetNGrams" => new TextEncoder(Text(evalCapacity) with { NGramBuckets = 97, NGramClassifier = true }, TextSharing.WideNet),
         "Transformer" => new TextEncoder(Text(evalCapacity), TextSharing.None),
         "Albert" => new TextEncoder(Text(evalCapacity), TextSharing.Albert),
         _ => new Brainformer(Brain(vocab: 300, capacity: evalCapacity == 0.5 ? 1.0 : 4.0)),

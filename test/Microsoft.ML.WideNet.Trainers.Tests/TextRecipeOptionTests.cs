@@ -7,7 +7,8 @@ using Microsoft.ML.WideNet.Training;
 
 namespace Microsoft.ML.WideNet.Trainers.Tests;
 
-/// <summary>The text recipe's options: word dropout on training batches only, and mean pooling kept by a saved model.</summary>
+/// <summary>The text recipe's options: word dropout on training batches only, mean pooling kept by a saved model, the
+/// n-gram classifier fitted first and frozen.</summary>
 public class TextRecipeOptionTests
 {
     static EncodedText Text(int length, int seed)
@@ -86,6 +87,56 @@ public class TextRecipeOptionTests
         using var loaded = (IDisposable)ml.Model.Load(path, out _);
         var after = ml.Data.CreateEnumerable<FortuneScores>(((ITransformer)loaded).Transform(test), reuseRowObject: false).SelectMany(p => p.Score).ToArray();
         Assert.Equal(before, after);                                                     // first-token pooling would score otherwise
+    }
+
+    [Fact]
+    public void TheNGramClassifierIsFittedFirstThenFrozenAndSavedWithTheModel()
+    {
+        var (trainRows, testRows) = TextEndToEndTests.Data();
+        var ml = new MLContext(seed: 0);
+        var log = new List<string>();
+        ml.Log += (_, e) => { if (e.Source.StartsWith("WideNet", StringComparison.Ordinal)) lock (log) log.Add(e.RawMessage); };
+        var train = ml.Data.LoadFromEnumerable(trainRows.Take(240).ToList());
+        var test = ml.Data.LoadFromEnumerable(testRows.Take(60).ToList());
+        WideNetTextClassificationTrainer.Options Options(int epochs) => new()
+        {
+            MaxEpochs = epochs, MaxSequenceLength = 32, VocabularySize = ByteLevelBpeTokenizer.MinVocabularySize, NumLayers = 1, Seed = 1,
+            NGramBuckets = 257, NGramEpochs = 3, ValidationFraction = 0.1, EarlyStoppingPatience = 0,
+        };
+        ITransformer Fit(int epochs) => ml.Transforms.Conversion.MapValueToKey("Label").Append(ml.MulticlassClassification.Trainers.WideNet(Options(epochs))).Fit(train);
+        using var one = (TransformerChain<WideNetTextClassificationTransformer>)Fit(1);
+        Assert.Contains(log, m => m.StartsWith("n-gram classifier epoch 3/3: loss ", StringComparison.Ordinal) && m.Contains("validation accuracy"));
+        Assert.Contains(log, m => m.StartsWith("ensemble: encoder weight ", StringComparison.Ordinal));
+        using var two = (TransformerChain<WideNetTextClassificationTransformer>)Fit(2);
+        var (a, b) = ((TextEncoder)one.LastTransformer.Network, (TextEncoder)two.LastTransformer.Network);
+
+        // Fitted (not the zeros it starts from), with idf weights from the training texts, and frozen: a second
+        // encoder epoch changes the encoder, not the n-gram classifier.
+        var table = a.ngram_classifier!.unigrams.ToArray<float>();
+        Assert.Contains(table, v => v != 0);
+        var idf = a.ngram_classifier.unigram_idf.ToArray<float>();
+        Assert.Contains(idf, v => v == 0);
+        Assert.Contains(idf, v => v > 1);
+        Assert.Equal(table, b.ngram_classifier!.unigrams.ToArray<float>());
+        Assert.Equal(a.ngram_classifier.bigrams.ToArray<float>(), b.ngram_classifier.bigrams.ToArray<float>());
+        Assert.InRange(a.ngram_classifier.encoder_weight.item<float>(), 0.1f, 0.9f);
+        Assert.NotEqual(a.head.weight.ToArray<float>(), b.head.weight.ToArray<float>());
+
+        // Saved and loaded with the model: the same scores.
+        var before = ml.Data.CreateEnumerable<FortuneScores>(one.Transform(test), reuseRowObject: false).SelectMany(p => p.Score).ToArray();
+        var path = Path.Combine(Directory.CreateTempSubdirectory("widenet-ngrams").FullName, "ngrams.zip");
+        ml.Model.Save(one, train.Schema, path);
+        using var loaded = (IDisposable)ml.Model.Load(path, out _);
+        var after = ml.Data.CreateEnumerable<FortuneScores>(((ITransformer)loaded).Transform(test), reuseRowObject: false).SelectMany(p => p.Score).ToArray();
+        Assert.Equal(before, after);
+
+        // The n-gram logits trained with the encoder do change; NGramEpochs = 0 leaves the classifier out.
+        Assert.NotEqual(a.ngrams!.unigrams.ToArray<float>(), b.ngrams!.unigrams.ToArray<float>());
+        var joint = Options(1);
+        joint.NGramEpochs = 0;
+        using var jointOnly = (TransformerChain<WideNetTextClassificationTransformer>)ml.Transforms.Conversion.MapValueToKey("Label").Append(ml.MulticlassClassification.Trainers.WideNet(joint)).Fit(train);
+        Assert.Null(((TextEncoder)jointOnly.LastTransformer.Network).ngram_classifier);
+        Assert.NotNull(((TextEncoder)jointOnly.LastTransformer.Network).ngrams);
     }
 
     sealed class FortuneScores

@@ -19,7 +19,7 @@ public class TuneCliTests
                                                    "--max-epochs", "3", "--out", model, "--report", report, "--json");
             Assert.True(code == 0, err + stdout);
             Assert.True(sw.Elapsed.TotalSeconds < 20 + 30, $"tune took {sw.Elapsed.TotalSeconds:F0} s for a 20 s budget");
-            Assert.Contains("within the budget plus the longest first-rung trial", stdout);
+            Assert.True(stdout.Contains("within the budget plus the longest first-rung trial"), stdout);
             Assert.DoesNotContain("is not a multiple of PatchSize", stdout);   // the space fits the 8×8 images
             var last = JsonDocument.Parse(stdout.Trim().Split('\n')[^1]).RootElement;
             foreach (var key in new[] { "best", "validation_accuracy", "test_accuracy", "trials", "seconds" })

@@ -45,6 +45,9 @@ public sealed record TextConfig
     /// <summary>Hash buckets of token bigrams of the linear n-gram part beside the encoder (<see cref="NGramLogits"/>;
     /// 0 = none, the papers' encoder).</summary>
     public int NGramBuckets { get; init; }
+    /// <summary>Whether the encoder also has the separately fitted TF-IDF n-gram classifier (<see cref="NGramClassifier"/>,
+    /// over <see cref="NGramBuckets"/> bigram buckets) whose log-probabilities are averaged with the encoder's in evaluation.</summary>
+    public bool NGramClassifier { get; init; }
     /// <summary>Seed of the parameter initialisation.</summary>
     public ulong Seed { get; init; } = 0;
 

@@ -69,6 +69,8 @@ public sealed class TextEncoder : Module, ITokenEncoder
     public readonly Linear head;
     /// <summary>The linear n-gram logits added to the head's (null unless <see cref="TextConfig.NGramBuckets"/> &gt; 0).</summary>
     public readonly NGramLogits? ngrams;
+    /// <summary>The TF-IDF n-gram classifier averaged with the encoder in evaluation (null unless <see cref="TextConfig.NGramClassifier"/>).</summary>
+    public readonly NGramClassifier? ngram_classifier;
 
     /// <summary>Builds the encoder.</summary>
     public TextEncoder(TextConfig cfg, TextSharing sharing)
@@ -87,6 +89,8 @@ public sealed class TextEncoder : Module, ITokenEncoder
         pooler = RegisterModule("pooler", new Linear(cfg.Dim, cfg.Dim, generator: g));
         head = RegisterModule("head", new Linear(cfg.Dim, cfg.NumClasses, generator: g));
         if (cfg.NGramBuckets > 0) ngrams = RegisterModule("ngrams", new NGramLogits(cfg.VocabSize, cfg.NGramBuckets, cfg.NumClasses));
+        if (cfg.NGramBuckets > 0 && cfg.NGramClassifier)
+            ngram_classifier = RegisterModule("ngram_classifier", new NGramClassifier(cfg.VocabSize, cfg.NGramBuckets, cfg.NumClasses));
     }
 
     /// <inheritdoc/>
@@ -95,15 +99,30 @@ public sealed class TextEncoder : Module, ITokenEncoder
     /// <inheritdoc/>
     public int HiddenSize => config.Dim;
 
-    /// <summary>Token ids [B, L] and mask [B, L] (true at real tokens) → logits [B, K].</summary>
+    /// <summary>Token ids [B, L] and mask [B, L] (true at real tokens) → logits [B, K]. With the n-gram classifier: in
+    /// training the encoder's own logits (the classifier is fitted before, on its own), in evaluation the ensemble of both.</summary>
     public ClassifierOutput forward(Tensor ids, Tensor? attentionMask = null)
     {
         using var scope = torch.NewDisposeScope();
+        var (logits, totals) = EncoderLogits(ids, attentionMask);                // [B, K]
+        if (ngram_classifier is not null && !training) logits = ngram_classifier.Ensemble(logits, ngram_classifier.forward(ids, attentionMask)); // [B, K]
+        return totals.Output(logits, config.AuxLossWeight);
+    }
+
+    /// <summary>The encoder's own logits [B, K] (its n-gram logits included), without the n-gram classifier.</summary>
+    public Tensor encoder_logits(Tensor ids, Tensor? attentionMask = null)
+    {
+        using var scope = torch.NewDisposeScope();
+        return EncoderLogits(ids, attentionMask).logits.MoveToOuterScope();
+    }
+
+    (Tensor logits, MoeTotals totals) EncoderLogits(Tensor ids, Tensor? attentionMask)
+    {
         var (x, totals) = Encode(ids, attentionMask);                            // [B, L, d]
         var pooled = config.Pooling == TextPooling.Mean ? MaskedMean(x, attentionMask) : x.select(1, 0); // [B, d]
         var logits = head.forward(pooler.forward(pooled).tanh());                 // [B, K]
         if (ngrams is not null) logits = logits + ngrams.forward(ids, attentionMask); // [B, K], wide + deep
-        return totals.Output(logits, config.AuxLossWeight);
+        return (logits, totals);
     }
 
     /// <inheritdoc/>

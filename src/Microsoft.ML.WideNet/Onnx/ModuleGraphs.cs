@@ -206,7 +206,11 @@ internal static class ModuleGraphs
         }
         else pooled = g.select(x, 1, 0);                                                   // [B, d], the [CLS] position
         var logits = g.Forward(m.head, g.tanh(g.Forward(m.pooler, pooled)));               // [B, K]
-        return m.ngrams is null ? logits : g.add(logits, g.Forward(m.ngrams, ids, mask));
+        if (m.ngrams is not null) logits = g.add(logits, g.Forward(m.ngrams, ids, mask));  // wide + deep
+        if (m.ngram_classifier is null) return logits;
+        var wide = g.Forward(m.ngram_classifier, ids, mask);                               // [B, K]
+        var weight = g.Weight(m.ngram_classifier.encoder_weight);                          // [1]
+        return g.add(g.mul(g.log_softmax(logits, 1), weight), g.mul(g.log_softmax(wide, 1), g.sub(g.Scalar(1f), weight))); // the ensemble
     }
 
     /// <summary>Token ids [B, L] and mask [B, L] → the wide n-gram logits [B, K].</summary>
@@ -223,5 +227,23 @@ internal static class ModuleGraphs
         sum = g.add(sum, g.sum(g.mul(g.index_select(g.Weight(m.bigrams), bucket), both), new long[] { 1 }));
         count = g.add(count, g.sum(both, new long[] { 1 }));
         return g.mul(g.div(sum, g.maximum(count, g.Scalar(1f))), g.Scalar((float)NGramLogits.Scale)); // [B, K]
+    }
+
+    /// <summary>Token ids [B, L] and mask [B, L] → the n-gram classifier's logits [B, K]: idf-weighted sum over the
+    /// L2 norm of the weights, plus the bias.</summary>
+    public static string Forward(this OnnxGraph g, NGramClassifier m, string ids, string mask)
+    {
+        var w = g.mul(g.index_select(g.Weight(m.unigram_idf), ids), g.to(mask, OnnxType.Float)); // [B, L], idf of each real token
+        var sum = g.sum(g.mul(g.index_select(g.Weight(m.unigrams), ids), g.unsqueeze(w, 2)), new long[] { 1 }); // [B, K]
+        var norm = g.sum(g.mul(w, w), new long[] { 1 }, keepdim: true);                  // [B, 1]
+        var length = g.size(ids, 1);
+        var last = g.sub(length, g.Ints(1));
+        var (a, b) = (g.narrow(ids, 1, g.Ints(0), last), g.narrow(ids, 1, g.Ints(1), length)); // [B, L−1] each
+        var bucket = g.remainder(g.add(g.mul(a, g.Scalar(NGramClassifier.HashMultiplier)), b), g.Scalar(m.bigrams.size(0)));
+        var wb = g.mul(g.mul(g.index_select(g.Weight(m.bigram_idf), bucket), g.to(g.narrow(mask, 1, g.Ints(0), last), OnnxType.Float)),
+                       g.to(g.narrow(mask, 1, g.Ints(1), length), OnnxType.Float));       // [B, L−1]
+        sum = g.add(sum, g.sum(g.mul(g.index_select(g.Weight(m.bigrams), bucket), g.unsqueeze(wb, 2)), new long[] { 1 }));
+        norm = g.add(norm, g.sum(g.mul(wb, wb), new long[] { 1 }, keepdim: true));
+        return g.add(g.div(sum, g.maximum(g.sqrt(norm), g.Scalar(1e-6f))), g.Weight(m.bias)); // [B, K]
     }
 }

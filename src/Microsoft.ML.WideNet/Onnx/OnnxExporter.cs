@@ -27,7 +27,7 @@ internal static class OnnxExporter
         if (size != imageSize || chans != channels)
             throw new ArgumentException($"the network reads {chans}×{size}×{size} images, not {channels}×{imageSize}×{imageSize}");
         CheckClasses(classNames, classes);
-        var g = new OnnxGraph(model.Module.named_parameters());
+        var g = new OnnxGraph(model.Module.named_parameters().Concat(model.Module.named_buffers()));
         var dims = new[] { "batch", "channels", "height", "width" };
         var pixels = g.Input(PixelsInput, OnnxType.Float, new long?[] { null, channels, imageSize, imageSize }, dims);
         float[] PerChannel(float[] v) => v.Length == 1 ? Enumerable.Repeat(v[0], channels).ToArray() : v;
@@ -51,7 +51,7 @@ internal static class OnnxExporter
     public static ModelProto Text(IClassifier model, string architecture, int maxLength, IReadOnlyList<string> classNames)
     {
         CheckClasses(classNames, Geometry(model).classes);
-        var g = new OnnxGraph(model.Module.named_parameters());
+        var g = new OnnxGraph(model.Module.named_parameters().Concat(model.Module.named_buffers()));
         var dims = new[] { "batch", "sequence" };
         var ids = g.Input(IdsInput, OnnxType.Int64, new long?[] { null, null }, dims);
         var mask = g.to(g.Input(MaskInput, OnnxType.Int64, new long?[] { null, null }, dims), OnnxType.Bool); // [N, L] bool

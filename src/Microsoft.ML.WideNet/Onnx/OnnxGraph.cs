@@ -21,7 +21,7 @@ internal sealed class OnnxGraph
     readonly HashSet<string> _written = new();
     int _next;
 
-    /// <summary>A graph whose parameters are named as in <paramref name="parameters"/> (a module's named_parameters).</summary>
+    /// <summary>A graph whose parameters are named as in <paramref name="parameters"/> (a module's named parameters and buffers).</summary>
     public OnnxGraph(IEnumerable<(string name, Tensor parameter)> parameters)
     {
         foreach (var (n, t) in parameters) _parameterNames[t] = n;
@@ -161,6 +161,7 @@ internal sealed class OnnxGraph
 
     // reductions and normalisation
     public string softmax(string x, long axis) => One("Softmax", new[] { x }, Int("axis", axis));
+    public string log_softmax(string x, long axis) => One("LogSoftmax", new[] { x }, Int("axis", axis));
     public string sum(string x, long[] axes, bool keepdim = false) => One("ReduceSum", new[] { x, Ints(axes) }, Int("keepdims", keepdim ? 1 : 0));
     public string mean(string x, long[] axes, bool keepdim = false) => One("ReduceMean", new[] { x }, IntList("axes", axes), Int("keepdims", keepdim ? 1 : 0));
     public string cumsum(string x, long axis) => One("CumSum", new[] { x, Scalar(axis) });

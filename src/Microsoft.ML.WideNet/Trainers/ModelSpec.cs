@@ -31,7 +31,7 @@ internal sealed class ModelSpec
     {
         ModelArchitecture.Brainformer => $"Brainformer '{Brainformer!.Recipe}' ×{Brainformer.Repeats}, d {Brainformer.Dim}, {Brainformer.NumExperts} experts (expert choice, capacity {Brainformer.CapacityFactor:G3})",
         _ when Vision is { } v => $"{Architecture} d {v.Dim}, {v.Heads} heads, {v.Depth} blocks, FFN {v.Hidden}" + (Architecture == ModelArchitecture.ViT ? "" : $", {v.NumExperts} experts top-{v.TopK}") + $", {v.ImageSize}×{v.ImageSize}/{v.PatchSize}" + (v.ConvStem ? " (conv stem)" : ""),
-        _ when Text is { } t => $"{Architecture} d {t.Dim}, {t.Heads} heads, {t.Depth} blocks, FFN {t.Hidden}" + (Architecture == ModelArchitecture.WideNet ? $", {t.NumExperts} experts top-{t.TopK}" : "") + $", vocabulary {t.VocabSize}, length {t.MaxLength}" + (t.Pooling == TextPooling.Mean ? ", mean pooling" : "") + (t.NGramBuckets > 0 ? $", n-gram logits ({t.NGramBuckets} bigram buckets)" : ""),
+        _ when Text is { } t => $"{Architecture} d {t.Dim}, {t.Heads} heads, {t.Depth} blocks, FFN {t.Hidden}" + (Architecture == ModelArchitecture.WideNet ? $", {t.NumExperts} experts top-{t.TopK}" : "") + $", vocabulary {t.VocabSize}, length {t.MaxLength}" + (t.Pooling == TextPooling.Mean ? ", mean pooling" : "") + (t.NGramBuckets > 0 ? $", n-gram logits ({t.NGramBuckets} bigram buckets)" : "") + (t.NGramClassifier ? " and a TF-IDF n-gram classifier" : ""),
         _ => Architecture.ToString(),
     };
 
@@ -137,6 +137,7 @@ internal sealed class ModelSpec
             AuxLossWeight = o.AuxiliaryLossWeight,
             Pooling = o.Pooling,
             NGramBuckets = o.NGramBuckets,
+            NGramClassifier = o.NGramBuckets > 0 && o.NGramEpochs is not 0,
             Seed = seed,
         };
         return new ModelSpec { Architecture = o.Architecture, Text = cfg.Validate() };

@@ -53,6 +53,9 @@ public abstract class WideNetClassificationTransformer : ITransformer, IDisposab
     public IReadOnlyList<string> ClassNames => Label.ClassNames;
     /// <summary>Trainable parameters of the network.</summary>
     public long ParameterCount => Model.Module.parameter_count();
+
+    /// <summary>The network (for tests).</summary>
+    internal IClassifier Network => Model;
     /// <summary>One line describing the network.</summary>
     public string ModelDescription => Spec.Describe();
     /// <summary>Where the network runs.</summary>

@@ -80,7 +80,7 @@ internal sealed class FitLoop : IDisposable
         routers = module.named_modules().Select(m => m.module).OfType<Moe.TopKMoe>().ToList();
         foreach (var r in routers) r.StatisticsGroup = o.ProcessGroup;   // balance loss over the whole group's tokens
         optimizer = Optimizers.Create(o.Optimizer, module, o.LearningRate, o.WeightDecay, o.Beta1, o.Beta2);
-        parameters = module.parameters().ToArray();
+        parameters = module.parameters().Where(p => p.requires_grad).ToArray();   // frozen parts stay out of clipping and all-reduce
         if (o.GradientBucketMB > 0) dp.ReduceDuringBackward(parameters, o.GradientBucketMB);
         if (o.EmaDecay > 0)
             using (torch.no_grad()) ema = parameters.Select(p => p.detach().clone().DetachFromDisposeScope()).ToArray();

@@ -32,13 +32,13 @@ public static class Optimizers
         return false;
     }
 
-    /// <summary>Two groups over <paramref name="module"/>'s parameters: with weight decay and without (see
-    /// <see cref="IsNoDecay"/>). Parameter order inside each group follows <see cref="Module.named_parameters"/>.</summary>
+    /// <summary>Two groups over <paramref name="module"/>'s trainable parameters (frozen ones, requires_grad false, are
+    /// left out): with weight decay and without (see <see cref="IsNoDecay"/>). Parameter order inside each group follows <see cref="Module.named_parameters"/>.</summary>
     public static ParamGroup[] ParameterGroups(Module module, double weightDecay)
     {
         var decay = new List<Tensor>();
         var noDecay = new List<Tensor>();
-        foreach (var (name, p) in module.named_parameters()) (IsNoDecay(name, p) ? noDecay : decay).Add(p);
+        foreach (var (name, p) in module.named_parameters().Where(p => p.parameter.requires_grad)) (IsNoDecay(name, p) ? noDecay : decay).Add(p);
         var groups = new List<ParamGroup>();
         if (decay.Count > 0) groups.Add(new ParamGroup(decay, weightDecay));
         if (noDecay.Count > 0) groups.Add(new ParamGroup(noDecay, 0.0));
