@@ -3,6 +3,7 @@ using System.Text.Json;
 namespace WideNet.Cli.Tests;
 
 /// <summary>`widenet tune`: the budget, the JSON line, the saved model and the report in a real browser.</summary>
+[Collection(TimedCollection.Name)]
 public class TuneCliTests
 {
     [Fact]

@@ -68,7 +68,7 @@ internal sealed class FitLoop : IDisposable
         epochs = o.Epochs;
         totalSteps = stepsPerEpoch * o.Epochs;
         warmup = Math.Min(totalSteps, o.WarmupSteps ?? (long)Math.Round(o.WarmupFraction * totalSteps));
-        schedule = new LearningRateSchedule(o.LearningRate, totalSteps, warmup, o.Decay, Math.Min(o.MinLearningRate, o.LearningRate));
+        schedule = Schedule();
         autocast = device.IsCuda && o.MixedPrecision;
         evalBatchSize = o.EvaluationBatchSize > 0 ? o.EvaluationBatchSize : 2 * o.BatchSize;
         if (o.EarlyStoppingPatience > 0 && validation is null)
@@ -336,6 +336,9 @@ internal sealed class FitLoop : IDisposable
         Replan(fit);
     }
 
+    /// <summary>The learning-rate schedule over <see cref="totalSteps"/> with <see cref="warmup"/> warm-up steps.</summary>
+    LearningRateSchedule Schedule() => new(o.LearningRate, totalSteps, warmup, o.Decay, Math.Min(o.MinLearningRate, o.LearningRate));
+
     /// <summary>The schedule for <paramref name="planned"/> epochs. Warm-up keeps its length when it fits, else shrinks to
     /// its share of the shorter run (never below the steps already taken, which were scheduled already).</summary>
     void Replan(int planned)
@@ -344,7 +347,7 @@ internal sealed class FitLoop : IDisposable
         totalSteps = stepsPerEpoch * planned;
         var share = o.WarmupSteps ?? (long)Math.Round(o.WarmupFraction * totalSteps);
         warmup = Math.Min(Math.Min(warmup, totalSteps), Math.Max(Math.Min(state.Step, warmup), share));
-        schedule = new LearningRateSchedule(o.LearningRate, totalSteps, warmup, o.Decay, Math.Min(o.MinLearningRate, o.LearningRate));
+        schedule = Schedule();
     }
 
     /// <summary>Validation loss and accuracy of the averaged weights (the live ones without an average); keeps the best
