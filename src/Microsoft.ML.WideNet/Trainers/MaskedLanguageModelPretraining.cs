@@ -59,7 +59,7 @@ internal static class MaskedLanguageModelPretraining
                     o.CancellationToken.ThrowIfCancellationRequested();
                     MLNetBridge.CheckAlive(host);
                     using var scope = torch.NewDisposeScope();
-                    var batch = order.Skip(b * o.BatchSize).Take(o.BatchSize).Select(i => texts[i]).ToArray();
+                    var batch = order[(b * o.BatchSize)..Math.Min(order.Length, (b + 1) * o.BatchSize)].Select(i => texts[i]).ToArray();
                     var (ids, mask) = TextInput.Pad(batch);
                     var (inputs, labels) = MlmMasking.Mask(ids, mask, vocabulary, Seeds.Random(useed, Seeds.Stream.Data, epoch, b));
                     if (labels.ne(MlmMasking.IgnoreIndex).sum().item<long>() == 0) { step++; continue; }   // nothing chosen in this batch

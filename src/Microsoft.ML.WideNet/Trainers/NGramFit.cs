@@ -46,7 +46,7 @@ internal static class NGramFit
                 o.CancellationToken.ThrowIfCancellationRequested();
                 MLNetBridge.CheckAlive(host);
                 using var scope = torch.NewDisposeScope();
-                var rows = order.Skip(b * BatchSize).Take(BatchSize).ToArray();
+                var rows = order[(b * BatchSize)..Math.Min(order.Length, (b + 1) * BatchSize)];
                 var loss = Loss(ngrams, rows.Select(i => texts[i]).ToArray(), rows.Select(i => (long)labels[i]).ToArray());
                 var penalty = ngrams.unigrams.square().sum().add(ngrams.bigrams.square().sum()).mul(L2);
                 optimizer.zero_grad();
@@ -74,7 +74,7 @@ internal static class NGramFit
         var (deep, wide) = (new List<Tensor>(), new List<Tensor>());
         for (var s = 0; s < validation.Count; s += 256)
         {
-            var (ids, mask) = TextInput.Pad(validation.Skip(s).Take(256).ToArray());
+            var (ids, mask) = TextInput.Pad(Enumerable.Range(s, Math.Min(256, validation.Count - s)).Select(i => validation[i]).ToArray());
             var (i, m) = (ids.to(device), mask.to(device));
             deep.Add(F.log_softmax(encoder.encoder_logits(i, m), 1).to(Device.CPU));      // [b, K]
             wide.Add(F.log_softmax(ngrams.forward(i, m), 1).to(Device.CPU));
@@ -105,11 +105,11 @@ internal static class NGramFit
         for (var s = 0; s < texts.Count; s += 512)
         {
             using var scope = torch.NewDisposeScope();
-            var batch = texts.Skip(s).Take(512).ToArray();
-            var (ids, mask) = TextInput.Pad(batch);
+            var n = Math.Min(512, texts.Count - s);
+            var (ids, mask) = TextInput.Pad(Enumerable.Range(s, n).Select(i => texts[i]).ToArray());
             var device = ngrams.unigrams.device;
             var predicted = ngrams.forward(ids.to(device), mask.to(device)).argmax(1).to(Device.CPU);
-            var truth = torch.tensor(labels.Skip(s).Take(512).Select(l => (long)l).ToArray());
+            var truth = torch.tensor(Enumerable.Range(s, n).Select(i => (long)labels[i]).ToArray());
             right += predicted.eq(truth).sum().item<long>();
         }
         return (double)right / texts.Count;
