@@ -42,15 +42,11 @@ public sealed class NGramClassifier : Module
         encoder_weight = RegisterBuffer("encoder_weight", torch.full(new long[] { 1 }, 0.5));
     }
 
-    /// <summary>The bucket of the bigram (<paramref name="a"/>, <paramref name="b"/>), as <see cref="BigramIds"/> computes it.</summary>
-    public static long Bucket(long a, long b, long buckets) => (a * HashMultiplier + b) % buckets;
+    /// <summary>The bucket of the bigram (<paramref name="a"/>, <paramref name="b"/>): the hash of <see cref="NGramLogits"/>.</summary>
+    public static long Bucket(long a, long b, long buckets) => NGramLogits.Bucket(a, b, buckets);
 
     /// <summary>The bucket of each bigram: ids [B, L] → [B, L − 1].</summary>
-    public Tensor BigramIds(Tensor ids)
-    {
-        var l = ids.size(1);
-        return ids.narrow(1, 0, l - 1).mul(HashMultiplier).add(ids.narrow(1, 1, l - 1)).remainder(bigrams.size(0));
-    }
+    public Tensor BigramIds(Tensor ids) => NGramLogits.Buckets(ids, bigrams.size(0));
 
     /// <summary>Sets the inverse document frequencies from the training texts' token ids: ln((1 + N) / (1 + df)) + 1
     /// (scikit-learn's smoothed idf), 0 for n-grams in fewer than two texts, which the classifier then ignores.</summary>

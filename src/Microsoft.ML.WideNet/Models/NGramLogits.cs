@@ -32,11 +32,18 @@ public sealed class NGramLogits : Module
     }
 
     /// <summary>The bucket of each bigram: ids [B, L] → [B, L − 1].</summary>
-    public Tensor BigramIds(Tensor ids)
+    public Tensor BigramIds(Tensor ids) => Buckets(ids, bigrams.size(0));
+
+    /// <summary>The bucket <c>(a·M + b) mod buckets</c> of each bigram of ids [B, L] → [B, L − 1] (shared with
+    /// <see cref="NGramClassifier"/>).</summary>
+    public static Tensor Buckets(Tensor ids, long buckets)
     {
         var l = ids.size(1);
-        return ids.narrow(1, 0, l - 1).mul(HashMultiplier).add(ids.narrow(1, 1, l - 1)).remainder(bigrams.size(0));
+        return ids.narrow(1, 0, l - 1).mul(HashMultiplier).add(ids.narrow(1, 1, l - 1)).remainder(buckets);
     }
+
+    /// <summary>The bucket of the bigram (<paramref name="a"/>, <paramref name="b"/>), as <see cref="Buckets"/> computes it.</summary>
+    public static long Bucket(long a, long b, long buckets) => (a * HashMultiplier + b) % buckets;
 
     /// <summary>Token ids [B, L] and mask [B, L] (true at real tokens) → logits [B, K].</summary>
     public Tensor forward(Tensor ids, Tensor? attentionMask)

@@ -213,16 +213,23 @@ internal static class ModuleGraphs
         return g.add(g.mul(g.log_softmax(logits, 1), weight), g.mul(g.log_softmax(wide, 1), g.sub(g.Scalar(1f), weight))); // the ensemble
     }
 
+    /// <summary>The hash bucket of each bigram of ids [B, L] → [B, L − 1] (<see cref="NGramLogits.Buckets"/>), with L − 1
+    /// and L for narrowing the masks alike.</summary>
+    static (string bucket, string last, string length) BigramBuckets(this OnnxGraph g, string ids, long buckets)
+    {
+        var length = g.size(ids, 1);
+        var last = g.sub(length, g.Ints(1));
+        var (a, b) = (g.narrow(ids, 1, g.Ints(0), last), g.narrow(ids, 1, g.Ints(1), length)); // [B, L−1] each
+        return (g.remainder(g.add(g.mul(a, g.Scalar(NGramLogits.HashMultiplier)), b), g.Scalar(buckets)), last, length);
+    }
+
     /// <summary>Token ids [B, L] and mask [B, L] → the wide n-gram logits [B, K].</summary>
     public static string Forward(this OnnxGraph g, NGramLogits m, string ids, string mask)
     {
         var w = g.unsqueeze(g.to(mask, OnnxType.Float), 2);                                // [B, L, 1]
         var sum = g.sum(g.mul(g.index_select(g.Weight(m.unigrams), ids), w), new long[] { 1 }); // [B, K]
         var count = g.sum(w, new long[] { 1 });                                            // [B, 1]
-        var length = g.size(ids, 1);
-        var last = g.sub(length, g.Ints(1));
-        var (a, b) = (g.narrow(ids, 1, g.Ints(0), last), g.narrow(ids, 1, g.Ints(1), length)); // [B, L−1] each
-        var bucket = g.remainder(g.add(g.mul(a, g.Scalar(NGramLogits.HashMultiplier)), b), g.Scalar(m.bigrams.size(0)));
+        var (bucket, last, length) = g.BigramBuckets(ids, m.bigrams.size(0));             // [B, L−1]
         var both = g.mul(g.narrow(w, 1, g.Ints(0), last), g.narrow(w, 1, g.Ints(1), length)); // [B, L−1, 1]
         sum = g.add(sum, g.sum(g.mul(g.index_select(g.Weight(m.bigrams), bucket), both), new long[] { 1 }));
         count = g.add(count, g.sum(both, new long[] { 1 }));
@@ -236,10 +243,7 @@ internal static class ModuleGraphs
         var w = g.mul(g.index_select(g.Weight(m.unigram_idf), ids), g.to(mask, OnnxType.Float)); // [B, L], idf of each real token
         var sum = g.sum(g.mul(g.index_select(g.Weight(m.unigrams), ids), g.unsqueeze(w, 2)), new long[] { 1 }); // [B, K]
         var norm = g.sum(g.mul(w, w), new long[] { 1 }, keepdim: true);                  // [B, 1]
-        var length = g.size(ids, 1);
-        var last = g.sub(length, g.Ints(1));
-        var (a, b) = (g.narrow(ids, 1, g.Ints(0), last), g.narrow(ids, 1, g.Ints(1), length)); // [B, L−1] each
-        var bucket = g.remainder(g.add(g.mul(a, g.Scalar(NGramClassifier.HashMultiplier)), b), g.Scalar(m.bigrams.size(0)));
+        var (bucket, last, length) = g.BigramBuckets(ids, m.bigrams.size(0));             // [B, L−1]
         var wb = g.mul(g.mul(g.index_select(g.Weight(m.bigram_idf), bucket), g.to(g.narrow(mask, 1, g.Ints(0), last), OnnxType.Float)),
                        g.to(g.narrow(mask, 1, g.Ints(1), length), OnnxType.Float));       // [B, L−1]
         sum = g.add(sum, g.sum(g.mul(g.index_select(g.Weight(m.bigrams), bucket), g.unsqueeze(wb, 2)), new long[] { 1 }));

@@ -70,14 +70,11 @@ internal static class NGramFit
         encoder.eval();
         using var _ = torch.no_grad();
         using var scope = torch.NewDisposeScope();
-        var device = ngrams.unigrams.device;
         var (deep, wide) = (new List<Tensor>(), new List<Tensor>());
-        for (var s = 0; s < validation.Count; s += 256)
+        foreach (var (ids, mask, _, _) in Chunks(validation, ngrams.unigrams.device))
         {
-            var (ids, mask) = TextInput.Pad(Enumerable.Range(s, Math.Min(256, validation.Count - s)).Select(i => validation[i]).ToArray());
-            var (i, m) = (ids.to(device), mask.to(device));
-            deep.Add(F.log_softmax(encoder.encoder_logits(i, m), 1).to(Device.CPU));      // [b, K]
-            wide.Add(F.log_softmax(ngrams.forward(i, m), 1).to(Device.CPU));
+            deep.Add(F.log_softmax(encoder.encoder_logits(ids, mask), 1).to(Device.CPU));  // [b, K]
+            wide.Add(F.log_softmax(ngrams.forward(ids, mask), 1).to(Device.CPU));
         }
         var (a, b) = (torch.cat(deep.ToArray(), 0), torch.cat(wide.ToArray(), 0));        // [N, K] each
         var y = torch.tensor(labels!.Select(l => (long)l).ToArray());
@@ -101,17 +98,27 @@ internal static class NGramFit
     static double Accuracy(NGramClassifier ngrams, IReadOnlyList<EncodedText> texts, IReadOnlyList<int> labels)
     {
         using var _ = torch.no_grad();
+        using var chunks = torch.NewDisposeScope();                    // the chunks' tensors
         var right = 0L;
-        for (var s = 0; s < texts.Count; s += 512)
+        foreach (var (ids, mask, start, count) in Chunks(texts, ngrams.unigrams.device))
         {
             using var scope = torch.NewDisposeScope();
-            var n = Math.Min(512, texts.Count - s);
-            var (ids, mask) = TextInput.Pad(Enumerable.Range(s, n).Select(i => texts[i]).ToArray());
-            var device = ngrams.unigrams.device;
-            var predicted = ngrams.forward(ids.to(device), mask.to(device)).argmax(1).to(Device.CPU);
-            var truth = torch.tensor(Enumerable.Range(s, n).Select(i => (long)labels[i]).ToArray());
+            var predicted = ngrams.forward(ids, mask).argmax(1).to(Device.CPU);
+            var truth = torch.tensor(Enumerable.Range(start, count).Select(i => (long)labels[i]).ToArray());
             right += predicted.eq(truth).sum().item<long>();
         }
         return (double)right / texts.Count;
+    }
+
+    /// <summary>The texts in padded chunks of 256 on <paramref name="device"/>: ids, mask, first index, count (in the
+    /// caller's dispose scope).</summary>
+    static IEnumerable<(Tensor ids, Tensor mask, int start, int count)> Chunks(IReadOnlyList<EncodedText> texts, Device device)
+    {
+        for (var s = 0; s < texts.Count; s += 256)
+        {
+            var n = Math.Min(256, texts.Count - s);
+            var (ids, mask) = TextInput.Pad(Enumerable.Range(s, n).Select(i => texts[i]).ToArray());
+            yield return (ids.to(device), mask.to(device), s, n);
+        }
     }
 }
