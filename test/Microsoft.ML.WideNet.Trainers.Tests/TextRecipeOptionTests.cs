@@ -139,6 +139,24 @@ public class TextRecipeOptionTests
         Assert.NotNull(((TextEncoder)jointOnly.LastTransformer.Network).ngrams);
     }
 
+    [Fact]
+    public void NGramEpochsAreAutomaticUpToFortyAndANegativeCountIsRejectedByName()
+    {
+        var o = new WideNetTextClassificationTrainer.Options();
+        Assert.Equal(40, o.NGramEpochsFor(9_687));        // fortunes: 76 batches of 128
+        Assert.Equal(32, o.NGramEpochsFor(12_800));       // 100 batches: 3,200 steps
+        Assert.Equal(1, o.NGramEpochsFor(1_000_000));     // at least one epoch
+        o.NGramEpochs = 7;
+        Assert.Equal(7, o.NGramEpochsFor(1_000_000));     // a set count is kept
+
+        var (trainRows, _) = TextEndToEndTests.Data();
+        var ml = new MLContext(seed: 0);
+        var bad = new WideNetTextClassificationTrainer.Options { NGramEpochs = -1, MaxEpochs = 1 };
+        var error = Assert.ThrowsAny<ArgumentException>(() => ml.Transforms.Conversion.MapValueToKey("Label")
+            .Append(ml.MulticlassClassification.Trainers.WideNet(bad)).Fit(ml.Data.LoadFromEnumerable(trainRows.Take(40).ToList())));
+        Assert.Contains("NGramEpochs", error.Message);
+    }
+
     sealed class FortuneScores
     {
         public float[] Score = [];
