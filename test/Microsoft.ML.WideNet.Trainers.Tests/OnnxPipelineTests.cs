@@ -57,14 +57,15 @@ public sealed class OnnxPipelineTests : IDisposable
     static int ArgMax(float[] v) => Array.IndexOf(v, v.Max());
 
     /// <summary>Trains on MLImage input, exports, and compares ApplyOnnxModel's classes (and probabilities) with ours.</summary>
-    void PipelinesAgree(List<ImageRow> train, List<ImageRow> test, int size, ModelArchitecture architecture, ImagePixelExtractingEstimator.ColorBits colours)
+    void PipelinesAgree(List<ImageRow> train, List<ImageRow> test, int size, ModelArchitecture architecture, ImagePixelExtractingEstimator.ColorBits colours,
+                        bool views = false)
     {
         var ml = new MLContext(seed: 0);
         var load = ml.Transforms.LoadImages("Image", _folder, nameof(ImageRow.ImagePath));
         var options = new WideNetImageClassificationTrainer.Options
         {
             Architecture = architecture, MaxEpochs = 2, BatchSize = 16, HiddenSize = 32, NumHeads = 2, NumLayers = 2, FeedForwardSize = 32,
-            Seed = 1, HorizontalFlip = false, RandomCrop = false, LearningRate = 3e-3, ValidationFraction = 0,
+            Seed = 1, HorizontalFlip = views, RandomCrop = views, LearningRate = 3e-3, ValidationFraction = 0,
         };
         var pipeline = ml.Transforms.Conversion.MapValueToKey("Label").Append(load).Append(ml.MulticlassClassification.Trainers.WideNet(options));
         using var model = pipeline.Fit(ml.Data.LoadFromEnumerable(train));
@@ -98,6 +99,8 @@ public sealed class OnnxPipelineTests : IDisposable
         var meta = session.ModelMetadata.CustomMetadataMap;
         Assert.Equal(classifier.ClassNames, JsonSerializer.Deserialize<string[]>(meta["class_names"]));
         Assert.Equal(size.ToString(), meta["image_size"]);
+        Assert.Equal(views ? "10" : "1", meta["test_time_views"]);
+        Assert.Equal(views ? 10 : 1, classifier.TestTimeViews?.Count ?? 1);
         Assert.Equal(classifier.Channels.ToString(), meta["channels"]);
         Assert.Equal(new[] { -1, classifier.Channels, size, size }, session.InputMetadata[OnnxExporter.PixelsInput].Dimensions);
         using (var f = File.OpenRead(onnxPath))
@@ -113,6 +116,19 @@ public sealed class OnnxPipelineTests : IDisposable
     public void RgbBrainformerRunsInApplyOnnxModelWithTheSamePredictions() =>
         PipelinesAgree(Files("train", Colours(240, 1)), Files("test", Colours(40, 2)), 16, ModelArchitecture.Brainformer,
                        ImagePixelExtractingEstimator.ColorBits.Rgb);   // ExtractPixels' defaults: planar R, G, B in 0–255
+
+    /// <summary>Trained with crops and flips, the model averages 10 views when scoring; the graph builds the same views
+    /// (zero padding, slices, a reversed width) and averages the same probabilities.</summary>
+    [Fact]
+    public void TestTimeViewsAreInTheOnnxGraph() =>
+        PipelinesAgree(Files("train", Fashion(train: true, 240)), Files("test", Fashion(train: false, 40)), 28, ModelArchitecture.WideNet,
+                       ImagePixelExtractingEstimator.ColorBits.Red, views: true);
+
+    /// <summary>The same for three channels and expert-choice routing (all views of a row routed in one pass, both sides).</summary>
+    [Fact]
+    public void TestTimeViewsOfRgbImagesAreInTheOnnxGraphOfBrainformer() =>
+        PipelinesAgree(Files("train", Colours(240, 1)), Files("test", Colours(40, 2)), 16, ModelArchitecture.Brainformer,
+                       ImagePixelExtractingEstimator.ColorBits.Rgb, views: true);
 
     [Fact]
     public void TextModelRunsInOnnxRuntimeWithTheSavedTokenizer()

@@ -146,4 +146,38 @@ public class VisionTests
             Assert.True(r.min().item<float>() >= -1e-6 && r.max().item<float>() <= 1 + 1e-6, op);
         }
     }
+
+    /// <summary>Test-time views: 5 offsets (the image, ±2 pixels in x and y) × mirrored, view v of image i at row v·B + i;
+    /// the uncovered border holds the given fill, per channel; Average undoes the layout.</summary>
+    [Fact]
+    public void TestTimeViewsShiftWithTheFillMirrorAndAverageByView()
+    {
+        using var scope = torch.NewDisposeScope();
+        var views = new TestTimeViews(Flip: true, Shift: 2);
+        Assert.Equal(10, views.Count);
+        Assert.Equal(1, new TestTimeViews(false, 0).Count);
+        // two images [2, 2, 5, 6]: value = 1000·image + 100·channel + 10·y + x
+        var data = new float[2 * 2 * 5 * 6];
+        for (var i = 0; i < 2; i++) for (var c = 0; c < 2; c++) for (var y = 0; y < 5; y++) for (var x = 0; x < 6; x++)
+            data[((i * 2 + c) * 5 + y) * 6 + x] = 1000 * i + 100 * c + 10 * y + x;
+        var stacked = views.Stack(torch.tensor(data).reshape(2, 2, 5, 6), [-7f, -9f]);
+        Assert.Equal(new long[] { 20, 2, 5, 6 }, stacked.shape);
+        var v = stacked.ToArray<float>();
+        float At(int row, int c, int y, int x) => v[((row * 2 + c) * 5 + y) * 6 + x];
+        var order = new[] { (0, 0), (2, 0), (-2, 0), (0, 2), (0, -2) };
+        for (var k = 0; k < order.Length; k++)
+            for (var mirror = 0; mirror < 2; mirror++)
+                for (var i = 0; i < 2; i++)
+                    for (var c = 0; c < 2; c++) for (var y = 0; y < 5; y++) for (var x = 0; x < 6; x++)
+                    {
+                        var (dx, dy) = order[k];
+                        var xs = mirror == 1 ? 5 - x : x;                    // the mirror of the shifted view
+                        int sy = y - dy, sx = xs - dx;
+                        var expected = sy is >= 0 and < 5 && sx is >= 0 and < 6 ? 1000 * i + 100 * c + 10 * sy + sx : c == 0 ? -7f : -9f;
+                        Assert.Equal(expected, At((2 * k + mirror) * 2 + i, c, y, x));
+                    }
+        // probabilities [V·B·K] with view v of row i = v + i: the mean over views is 4.5 + i
+        var p = Enumerable.Range(0, 10).SelectMany(view => Enumerable.Range(0, 2).SelectMany(i => new[] { (float)(view + i), 0f, 1f })).ToArray();
+        Assert.Equal(new[] { 4.5f, 0f, 1f, 5.5f, 0f, 1f }, views.Average(p, 3));
+    }
 }

@@ -21,7 +21,10 @@ internal static class OnnxExporter
     public const string ProbabilitiesOutput = "probabilities";
 
     /// <summary>The graph of an image classifier taking 0–255 pixels; (x/255 − mean)/std is its first step.</summary>
-    public static ModelProto Image(IClassifier model, string architecture, int imageSize, int channels, float[] mean, float[] std, IReadOnlyList<string> classNames)
+    /// <summary>With <paramref name="views"/>, the graph scores every view of each image in one pass and returns the mean of their
+    /// probabilities, as the transformer does.</summary>
+    public static ModelProto Image(IClassifier model, string architecture, int imageSize, int channels, float[] mean, float[] std, IReadOnlyList<string> classNames,
+                                   Vision.TestTimeViews? views = null)
     {
         var (classes, size, chans) = Geometry(model);
         if (size != imageSize || chans != channels)
@@ -31,7 +34,8 @@ internal static class OnnxExporter
         var dims = new[] { "batch", "channels", "height", "width" };
         var pixels = g.Input(PixelsInput, OnnxType.Float, new long?[] { null, channels, imageSize, imageSize }, dims);
         float[] PerChannel(float[] v) => v.Length == 1 ? Enumerable.Repeat(v[0], channels).ToArray() : v;
-        var x = g.div(g.sub(g.div(pixels, g.Scalar(255f)), g.Const(PerChannel(mean), channels, 1, 1)), g.Const(PerChannel(std), channels, 1, 1)); // [N, C, S, S]
+        var input = views is { Count: > 1 } v0 ? Views(g, pixels, v0, imageSize) : pixels;                                     // [V·N, C, S, S]
+        var x = g.div(g.sub(g.div(input, g.Scalar(255f)), g.Const(PerChannel(mean), channels, 1, 1)), g.Const(PerChannel(std), channels, 1, 1)); // [V·N, C, S, S]
         var logits = model switch
         {
             WideNetVision w => g.Forward(w, x),
@@ -39,12 +43,34 @@ internal static class OnnxExporter
             Brainformer b when b.embed is null => g.Forward(b, x),
             _ => throw new NotSupportedException($"{model.GetType().Name} is not an image classifier this exporter knows"),
         };
-        Finish(g, logits, classNames.Count);
+        if (views is { Count: > 1 } v1)
+        {
+            var probabilities = g.mean(g.reshape(g.softmax(logits, 1), v1.Count, -1, classNames.Count), [0]);                     // [V, N, K] → [N, K]
+            g.Output(probabilities, ProbabilitiesOutput, OnnxType.Float, new long?[] { null, classNames.Count }, new[] { "batch", "classes" });
+        }
+        else Finish(g, logits, classNames.Count);
         return g.ToModel(Metadata(architecture, classNames,
+                                  ("test_time_views", (views is { Count: > 1 } ? views.Count : 1).ToString(CultureInfo.InvariantCulture)),
                                   ("image_size", imageSize.ToString(CultureInfo.InvariantCulture)),
                                   ("channels", channels.ToString(CultureInfo.InvariantCulture)),
                                   ("input_range", "0-255"), ("layout", "NCHW planar " + (channels == 1 ? "grey" : "RGB"))),
                          $"{architecture} image classifier: {PixelsInput} [N, {channels}, {imageSize}, {imageSize}] float 0-255 → {ProbabilitiesOutput} [N, {classNames.Count}]");
+    }
+
+    /// <summary>The views of 0–255 pixels [N, C, S, S], stacked view by view as <see cref="Vision.TestTimeViews.Stack"/> does:
+    /// shifts pad with 0 (black) and slice, mirrors reverse the width.</summary>
+    static string Views(OnnxGraph g, string pixels, Vision.TestTimeViews views, int size)
+    {
+        var s = views.Shift;
+        var padded = s > 0 ? g.pad(pixels, 0, 0, s, s, 0, 0, s, s) : pixels;                                                   // [N, C, S+2s, S+2s]
+        var list = new List<string>();
+        foreach (var (dx, dy) in views.Offsets)
+        {
+            var view = s == 0 ? pixels : g.narrow(g.narrow(padded, 2, g.Ints(s - dy), g.Ints(s - dy + size)), 3, g.Ints(s - dx), g.Ints(s - dx + size));
+            list.Add(view);
+            if (views.Flip) list.Add(g.flip(view, 3));
+        }
+        return g.cat(list.ToArray(), 0);
     }
 
     /// <summary>The graph of a text classifier taking token ids and an attention mask (1 at real tokens).</summary>

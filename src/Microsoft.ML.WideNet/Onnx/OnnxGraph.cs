@@ -197,6 +197,10 @@ internal sealed class OnnxGraph
     public string expand(string x, string shape) => One("Expand", new[] { x, shape });
     /// <summary>x[start:end] along <paramref name="axis"/>; bounds are int64 [1] values.</summary>
     public string narrow(string x, long axis, string start, string end) => One("Slice", new[] { x, start, end, Ints(axis) });
+    /// <summary>x zero-padded: <paramref name="pads"/> lists the starts of every axis, then the ends (ONNX's order).</summary>
+    public string pad(string x, params long[] pads) => One("Pad", new[] { x, Ints(pads) }, Text("mode", "constant"));
+    /// <summary>x reversed along <paramref name="axis"/> (torch's flip).</summary>
+    public string flip(string x, long axis) => One("Slice", new[] { x, Ints(-1), Ints(long.MinValue), Ints(axis), Ints(-1) });
     /// <summary>0..n−1 as int64 [n] for an int64 [1] <paramref name="n"/>.</summary>
     public string arange(string n) => One("Range", new[] { Scalar(0L), squeeze(n, 0), Scalar(1L) });
     /// <summary>A value of the given shape (an int64 1-d value) filled with a float32 zero.</summary>

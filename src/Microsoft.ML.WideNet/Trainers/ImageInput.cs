@@ -24,6 +24,19 @@ internal sealed class ImageInput
     public int Channels { get; set; }
     public float[] Mean { get; set; } = { 0.5f };
     public float[] Std { get; set; } = { 0.5f };
+    /// <summary>Views averaged when scoring (null: the image alone; files saved before test-time views have none).</summary>
+    public TestTimeViews? Views { get; set; }
+
+    /// <summary>This description with <paramref name="views"/> (null, or a single view, for none).</summary>
+    public ImageInput WithViews(TestTimeViews? views)
+    {
+        var copy = (ImageInput)MemberwiseClone();
+        copy.Views = views is { Count: > 1 } ? views : null;
+        return copy;
+    }
+
+    /// <summary>The network-input value of a zero (black) pixel, per channel: (0 − mean) / std.</summary>
+    public float[] ZeroPixel() => Enumerable.Range(0, Channels).Select(c => -Mean[Mean.Length == 1 ? 0 : c] / Std[Std.Length == 1 ? 0 : c]).ToArray();
 
     public ImagePreprocessor CreatePreprocessor() =>
         new(new ImagePreprocessingOptions { ImageSize = ImageSize, Channels = Channels, Mean = Mean, Std = Std });

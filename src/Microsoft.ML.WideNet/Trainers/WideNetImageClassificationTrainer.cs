@@ -60,6 +60,13 @@ public sealed class WideNetImageClassificationTrainer : IEstimator<WideNetImageC
         public int CropPadding;
         /// <summary>Random horizontal flips. Training only (turn off for digits and text in images).</summary>
         public bool HorizontalFlip = true;
+        /// <summary>Test-time augmentation: score every image as the mean of the class probabilities of its views —
+        /// itself and four copies shifted by CropPadding / 3 pixels (at least one) when random crops are on, each also
+        /// mirrored when <see cref="HorizontalFlip"/> is on (10 views: scoring costs 10 forward passes per image). Used by
+        /// Transform, PredictionEngine and the ONNX graph; validation during training scores one view. Null: automatic —
+        /// on when <see cref="RandomCrop"/> is (small data), off otherwise (measured on 5,000 Fashion-MNIST rows: 84.57% →
+        /// 86.28%; docs/benchmarks.md).</summary>
+        public bool? TestTimeAugmentation;
         /// <summary>RandAugment operations per image (0 = off). Training only.</summary>
         public int RandAugmentOps;
         /// <summary>RandAugment magnitude (0–10).</summary>
@@ -332,6 +339,10 @@ public sealed class WideNetImageClassificationTrainer : IEstimator<WideNetImageC
             RandAugmentMagnitude = o.RandAugmentMagnitude,
         };
         var anyAugmentation = crop || o.HorizontalFlip || o.RandAugmentOps > 0;
+        var views = o.TestTimeAugmentation ?? crop ? new TestTimeViews(o.HorizontalFlip, crop ? Math.Max(1, augmentation.Padding / 3) : 0) : null;
+        if (views is { Count: 1 }) views = null;
+        if (o.TestTimeAugmentation is null || views is not null)
+            EstimatorCore.Log(ch, $"TestTimeAugmentation{(o.TestTimeAugmentation is null ? " automatic" : "")}: {(views is null ? "off" : $"on, {views}")}");
         var spec = ModelSpec.ForImages(o, imageSize, patch, channels, label.ClassCount, (ulong)(uint)seed);
         EstimatorCore.Log(ch, $"{spec.Describe()}, {label.ClassCount} classes, {channels} channel(s)");
         var model = spec.Create();
@@ -347,7 +358,7 @@ public sealed class WideNetImageClassificationTrainer : IEstimator<WideNetImageC
                 : new ImageRowsBatchSource(input0, pre, validation.Items, validation.Labels, validation.RowNumbers, null);
             var trainOptions = o.Clone();
             var result = EstimatorCore.Train(_host, ch, trainOptions, seed, model, trainSource, validationSource);
-            return new WideNetImageClassificationTransformer(_host, model, spec, label, o.ScoreColumnName, o.PredictedLabelColumnName, input0, result);
+            return new WideNetImageClassificationTransformer(_host, model, spec, label, o.ScoreColumnName, o.PredictedLabelColumnName, input0.WithViews(views), result);
         }
         catch
         {

@@ -14,6 +14,7 @@ public sealed class WideNetImageClassificationTransformer : WideNetClassificatio
     internal const string Task = "image";
     internal readonly ImageInput Input;
     readonly ImagePreprocessor _pre;
+    readonly float[] _zero;
 
     internal WideNetImageClassificationTransformer(IHostEnvironment env, IClassifier model, ModelSpec spec, LabelInfo label,
                                                    string scoreColumnName, string predictedLabelColumnName, ImageInput input, TrainingResult? result)
@@ -21,6 +22,7 @@ public sealed class WideNetImageClassificationTransformer : WideNetClassificatio
     {
         Input = input;
         _pre = input.CreatePreprocessor();
+        _zero = input.ZeroPixel();
     }
 
     /// <summary>The image column read when scoring.</summary>
@@ -58,14 +60,30 @@ public sealed class WideNetImageClassificationTransformer : WideNetClassificatio
     internal override IEnumerable<DataViewSchema.Column> InputColumns(DataViewSchema schema) => [schema[Input.Column]];
     internal override Func<object> Reader(DataViewRow row) => Input.Getter(row);
 
+    /// <summary>The views averaged when scoring (see <see cref="WideNetImageClassificationTrainer.Options.TestTimeAugmentation"/>),
+    /// or null when each image is scored alone.</summary>
+    public TestTimeViews? TestTimeViews => Input.Views;
+
     internal override float[] ScoreItems(IReadOnlyList<object> items, Func<int, string> nameOf)
     {
         using var x = Input.Batch(_pre, items, j => $"column '{Input.Column}', {nameOf(j)}");
-        return Score(x, null);
+        if (Input.Views is not { } views) return Score(x, null);
+        // All views of a row go through one forward pass (as in the ONNX graph); rows per pass shrink so that the
+        // network still sees about BatchSize images.
+        var rows = Math.Max(1, BatchSize / views.Count);
+        var scores = new float[items.Count * ClassCount];
+        for (var start = 0; start < items.Count; start += rows)
+        {
+            var n = Math.Min(rows, items.Count - start);
+            using var part = x.narrow(0, start, n);
+            using var stacked = views.Stack(part, _zero);                       // [V·n, C, S, S]
+            views.Average(Score(stacked, null), ClassCount).CopyTo(scores, start * ClassCount);
+        }
+        return scores;
     }
 
     internal override Onnx.ModelProto OnnxModel() =>
-        Onnx.OnnxExporter.Image(Model, Architecture.ToString(), Input.ImageSize, Input.Channels, Input.Mean, Input.Std, ClassNames);
+        Onnx.OnnxExporter.Image(Model, Architecture.ToString(), Input.ImageSize, Input.Channels, Input.Mean, Input.Std, ClassNames, Input.Views);
 
     // ---- saving and loading ---------------------------------------------------------------------------------
 
