@@ -164,6 +164,35 @@ public class TuningTests
         Assert.Throws<ArgumentException>(() => SearchSpace.ForText().CheckFields(typeof(WideNetImageClassificationTrainer.Options)));   // VocabularySize
     }
 
+    /// <summary>The search starts from exactly the model the trainer options alone train: the resolved values (the
+    /// Tiny WideNet image model's 2 blocks and top-1, the text trainer's 128 tokens and batches of 32, the options' own
+    /// settings), written back into the options, give the same network and schedule.</summary>
+    [Fact]
+    public void TheFirstConfigurationIsTheModelTheTrainerOptionsAloneGive()
+    {
+        static string Json(ModelSpec spec) => System.Text.Json.JsonSerializer.Serialize(spec);
+        var image = new WideNetImageClassificationTrainer.Options();
+        var d = SearchSpace.ForImages().DefaultsFor(image);
+        Assert.Equal((2, 1, 128, 7, 64), ((int)d["NumLayers"], (int)d["TopK"], (int)d["HiddenSize"], (int)d["PatchSize"], (int)d["BatchSize"]));
+        Assert.Equal((1.2, 0.0, 1e-3, 0.05), ((double)d["CapacityFactor"], (double)d["Dropout"], (double)d["LearningRate"], (double)d["WeightDecay"]));
+        var applied = SearchSpace.ForImages().Apply(image, d);
+        Assert.Equal(Json(ModelSpec.ForImages(image, 28, 7, 1, 10, 0)), Json(ModelSpec.ForImages(applied, 28, 7, 1, 10, 0)));
+        Assert.Equal((image.BatchSize, image.WeightDecay, image.WarmupRatio, image.LabelSmoothing), (applied.BatchSize, applied.WeightDecay, applied.WarmupRatio, applied.LabelSmoothing));
+
+        var text = new WideNetTextClassificationTrainer.Options { LearningRate = 2e-3, HiddenSize = 96 };
+        var t = SearchSpace.ForText().DefaultsFor(text);
+        Assert.Equal((6, 2, 96, 128, 32, 4000), ((int)t["NumLayers"], (int)t["TopK"], (int)t["HiddenSize"], (int)t["MaxSequenceLength"], (int)t["BatchSize"], (int)t["VocabularySize"]));
+        Assert.Equal((2e-3, 0.0), ((double)t["LearningRate"], (double)t["Dropout"]));
+        var textApplied = SearchSpace.ForText().Apply(text, t);
+        Assert.Equal(Json(ModelSpec.ForText(text, 4000, 5, 0)), Json(ModelSpec.ForText(textApplied, 4000, 5, 0)));
+
+        // a fixed parameter wins over the options; a value outside a narrowed range or the choices gives the declared default
+        var space = SearchSpace.ForText().Fix("LearningRate", 3e-3).Narrow("NumLayers", 2, 4).Choose("HiddenSize", 64, 192);
+        var n = space.DefaultsFor(text);
+        Assert.Equal((3e-3, 4, 64), ((double)n["LearningRate"], (int)n["NumLayers"], (int)n["HiddenSize"]));
+        Assert.Equal(ModelArchitecture.Brainformer, SearchSpace.ForText().DefaultsFor(new WideNetTextClassificationTrainer.Options { Architecture = ModelArchitecture.Brainformer })["Architecture"]);
+    }
+
     // ---- the estimator ------------------------------------------------------------------------------------------
 
     static List<BytesRow> Fashion(int count)
@@ -198,8 +227,9 @@ public class TuningTests
         var tuned = model.LastTransformer;
         var t = tuned.Tuning!;
         Assert.Equal(4 + 2 + 1, t.Trials.Count);                                   // rungs 1/2/4 epochs, η 2
-        var defaults = options.SearchSpace!.Defaults();
+        var defaults = options.SearchSpace!.DefaultsFor(options.TrainerOptions);
         Assert.Equal(options.SearchSpace.Applicable(defaults).OrderBy(kv => kv.Key), t.Trials[0].Parameters.OrderBy(kv => kv.Key));
+        Assert.Equal((2, 1, 16), ((int)t.Trials[0].Parameters["NumLayers"], (int)t.Trials[0].Parameters["TopK"], (int)t.Trials[0].Parameters["HiddenSize"]));
         Assert.False(t.Trials[0].Parameters.ContainsKey("BrainformerRepeats"));   // the defaults are WideNet: only what applies
         Assert.Equal(2, t.Best.Rung);
         Assert.Equal(t.Best.ValidationAccuracy, t.Trials.Where(x => x.Rung == 2).Max(x => x.ValidationAccuracy));

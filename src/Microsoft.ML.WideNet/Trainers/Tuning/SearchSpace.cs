@@ -75,19 +75,20 @@ public sealed class SearchSpace : IEnumerable<SearchParameter>
     static readonly ModelArchitecture[] TopKRouting = [ModelArchitecture.WideNet, ModelArchitecture.ViTMoE];
     static readonly ModelArchitecture[] Stacked = [ModelArchitecture.WideNet, ModelArchitecture.ViT, ModelArchitecture.ViTMoE, ModelArchitecture.Transformer, ModelArchitecture.Albert];
 
-    static IEnumerable<SearchParameter> Common(double dropout, params object[] batchSizes) =>
+    // The declared defaults are the trainer's for WideNet at the Tiny preset (images: 2 blocks, top-1; text: 6 blocks, top-2).
+    static IEnumerable<SearchParameter> Common(int layers, int topK, params object[] batchSizes) =>
     [
         new() { Name = "HiddenSize", Choices = [64, 96, 128, 192], Default = 128 },
-        new() { Name = "NumLayers", Min = 2, Max = 8, IsInteger = true, Default = 6, AppliesTo = Stacked },
+        new() { Name = "NumLayers", Min = 2, Max = 8, IsInteger = true, Default = layers, AppliesTo = Stacked },
         new() { Name = "BrainformerRepeats", Field = "NumLayers", Min = 1, Max = 2, IsInteger = true, Default = 1, AppliesTo = [ModelArchitecture.Brainformer] },
         new() { Name = "LearningRate", Min = 3e-4, Max = 5e-3, Scale = ParameterScale.Log, Default = 1e-3 },
         new() { Name = "WeightDecay", Min = 0.005, Max = 0.2, Scale = ParameterScale.Log, Default = 0.05 },
         new() { Name = "WarmupRatio", Min = 0, Max = 0.2, Default = 0.1 },
-        new() { Name = "Dropout", Min = 0, Max = 0.3, Default = dropout },
+        new() { Name = "Dropout", Min = 0, Max = 0.3, Default = 0.0 },
         new() { Name = "LabelSmoothing", Min = 0, Max = 0.2, Default = 0.1 },
         new() { Name = "NumExperts", Choices = [2, 4, 8], Default = 4, AppliesTo = MoE },
-        new() { Name = "TopK", Choices = [1, 2], Default = 2, AppliesTo = TopKRouting },
-        new() { Name = "CapacityFactor", Min = 1.0, Max = 2.0, Default = 1.25, AppliesTo = MoE },
+        new() { Name = "TopK", Choices = [1, 2], Default = topK, AppliesTo = TopKRouting },
+        new() { Name = "CapacityFactor", Min = 1.0, Max = 2.0, Default = 1.2, AppliesTo = MoE },
         new() { Name = "BatchSize", Choices = batchSizes, Default = batchSizes[batchSizes.Length / 2] },
     ];
 
@@ -98,7 +99,7 @@ public sealed class SearchSpace : IEnumerable<SearchParameter>
         {
             new() { Name = "Architecture", Choices = [ModelArchitecture.WideNet, ModelArchitecture.Brainformer, ModelArchitecture.ViTMoE, ModelArchitecture.ViT], Default = ModelArchitecture.WideNet },
             PatchSizes(imageSize),
-        }.Concat(Common(0.0, 32, 64, 128)));
+        }.Concat(Common(2, 1, 32, 64, 128)));
 
     static SearchParameter PatchSizes(int imageSize)
     {
@@ -126,8 +127,8 @@ public sealed class SearchSpace : IEnumerable<SearchParameter>
         {
             new() { Name = "Architecture", Choices = [ModelArchitecture.WideNet, ModelArchitecture.Brainformer, ModelArchitecture.Transformer, ModelArchitecture.Albert], Default = ModelArchitecture.WideNet },
             new() { Name = "VocabularySize", Choices = [2000, 4000, 8000], Default = 4000 },
-            new() { Name = "MaxSequenceLength", Choices = [64, 128], Default = 64 },
-        }.Concat(Common(0.1, 16, 32, 64)));
+            new() { Name = "MaxSequenceLength", Choices = [64, 128], Default = 128 },
+        }.Concat(Common(6, 2, 16, 32, 64)));
 
     /// <summary>The parameter called <paramref name="name"/>.</summary>
     public SearchParameter this[string name] =>
@@ -143,7 +144,7 @@ public sealed class SearchSpace : IEnumerable<SearchParameter>
         if (p.Choices is not null) throw new ArgumentException($"'{name}' is a choice: use Choose");
         var d = Convert.ToDouble(p.Default, CultureInfo.InvariantCulture);
         var def = Math.Clamp(d, min, max);
-        return Replace(p with { Min = min, Max = max, Default = p.IsInteger ? (int)Math.Round(def) : def });
+        return Replace(p with { Min = min, Max = max, Default = p.IsInteger ? (object)(int)Math.Round(def) : def });
     }
 
     /// <summary>This space with <paramref name="name"/> chosen among <paramref name="values"/> (the first is the default
@@ -162,8 +163,63 @@ public sealed class SearchSpace : IEnumerable<SearchParameter>
     public SearchSpace Replace(SearchParameter parameter) =>
         new(_parameters.Any(p => p.Name == parameter.Name) ? _parameters.Select(p => p.Name == parameter.Name ? parameter : p) : _parameters.Append(parameter));
 
-    /// <summary>The defaults of every parameter (the first trial).</summary>
+    /// <summary>The declared default of every parameter.</summary>
     public Dictionary<string, object> Defaults() => _parameters.ToDictionary(p => p.Name, p => p.Default);
+
+    /// <summary>
+    /// The first trial: what <paramref name="options"/> train when nothing is searched — each parameter takes the value the
+    /// trainer resolves from the options (set fields, else the preset's and the trainer's defaults: a WideNet image model
+    /// of the Tiny preset has 2 blocks and top-1), so that the search starts from exactly the model the options alone
+    /// give. A parameter fixed to one value, or whose resolved value lies outside its range or choices, takes its
+    /// declared default instead.
+    /// </summary>
+    public Dictionary<string, object> DefaultsFor(WideNetTrainerOptionsBase options, int imageSize = 28)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var resolved = Resolved(options, imageSize);
+        var values = new Dictionary<string, object>();
+        foreach (var p in _parameters)
+        {
+            object? value = resolved.TryGetValue(p.Name, out var r) ? r
+                : FieldOf(options.GetType(), p)?.GetValue(options);
+            values[p.Name] = value is not null && (p.Choices is not { Count: 1 }) && Allows(p, value) ? value : p.Default;
+        }
+        return values;
+    }
+
+    static bool Allows(SearchParameter p, object value)
+    {
+        if (p.Choices is { } c) return c.Any(x => Equals(x, value) || x.GetType() != value.GetType() && x.ToString() == value.ToString());
+        if (value is not (int or long or float or double)) return false;
+        var d = Convert.ToDouble(value, CultureInfo.InvariantCulture);
+        return d >= p.Min && d <= p.Max;
+    }
+
+    /// <summary>The values the trainer would use for the size and schedule parameters of <paramref name="o"/>.</summary>
+    static Dictionary<string, object> Resolved(WideNetTrainerOptionsBase o, int imageSize)
+    {
+        var r = new Dictionary<string, object>
+        {
+            ["Architecture"] = o.Architecture,
+            ["LearningRate"] = o.LearningRate ?? (o.Optimizer == Training.OptimizerKind.Lamb ? 2e-3 : 1e-3),
+        };
+        ModelSpec spec;
+        try
+        {
+            if (o is WideNetImageClassificationTrainer.Options io)
+            {
+                var patch = io.PatchSize > 0 ? io.PatchSize : WideNetImageClassificationTrainer.DefaultPatchSize(imageSize);
+                r["PatchSize"] = patch;
+                spec = ModelSpec.ForImages(io, imageSize, patch, io.Channels > 0 ? io.Channels : 1, 2, 0);
+            }
+            else spec = ModelSpec.ForText((WideNetTextClassificationTrainer.Options)o, Math.Max(((WideNetTextClassificationTrainer.Options)o).VocabularySize, 8), 2, 0);
+        }
+        catch (ArgumentException) { return r; }   // options a trial would reject: the declared defaults stand
+        if (spec.Vision is { } v) (r["HiddenSize"], r["NumLayers"], r["NumExperts"], r["TopK"], r["CapacityFactor"], r["Dropout"]) = (v.Dim, v.Depth, v.NumExperts, v.TopK, v.CapacityFactor, v.Dropout);
+        if (spec.Text is { } t) (r["HiddenSize"], r["NumLayers"], r["NumExperts"], r["TopK"], r["CapacityFactor"], r["Dropout"]) = (t.Dim, t.Depth, t.NumExperts, t.TopK, t.CapacityFactor, t.Dropout);
+        if (spec.Brainformer is { } b) (r["HiddenSize"], r["BrainformerRepeats"], r["NumExperts"], r["CapacityFactor"], r["Dropout"]) = (b.Dim, b.Repeats, b.NumExperts, b.CapacityFactor, b.Dropout);
+        return r;
+    }
 
     /// <summary>A random configuration.</summary>
     public Dictionary<string, object> Sample(Random random) => _parameters.ToDictionary(p => p.Name, p => p.Sample(random));

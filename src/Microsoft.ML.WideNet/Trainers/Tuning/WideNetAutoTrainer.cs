@@ -13,8 +13,8 @@ public sealed record TuningResult(TuningStrategy Strategy, IReadOnlyList<TuningT
 
 /// <summary>
 /// Tunes a WideNet-family classifier within a time budget and returns the best model, as the last step of a normal
-/// pipeline: configurations are drawn from a <see cref="SearchSpace"/> (the first is the defaults of the space over the
-/// given trainer options), trained on the trainer's validation split with epochs as the fidelity, and promoted by
+/// pipeline: configurations are drawn from a <see cref="SearchSpace"/> (the first is the model the given trainer options
+/// alone train: <see cref="SearchSpace.DefaultsFor"/>), trained on the trainer's validation split with epochs as the fidelity, and promoted by
 /// successive halving (<see cref="TuningStrategy"/>). <c>Fit</c> returns the best model of the highest rung reached
 /// (trained for that rung's epochs); its <see cref="WideNetClassificationTransformer.Tuning"/> holds the trial history.
 /// Progress goes to <c>MLContext.Log</c>; <c>MLContext.CancelExecution</c> or the options' token stops the search.
@@ -97,11 +97,11 @@ public sealed class WideNetAutoTrainer : IEstimator<WideNetClassificationTransfo
         var scheduler = new SuccessiveHalving(o.MinEpochs, o.MaxEpochs, o.ReductionFactor, o.Strategy);
         // An image size taken from the data is known only now (a set one already narrowed the space in the constructor).
         var space = _space;
-        if (_options.TrainerOptions is WideNetImageClassificationTrainer.Options { ImageSize: 0 } image)
-        {
-            var side = WideNetImageClassificationTrainer.ImageSizeFor(input, image);
+        var side = o.TrainerOptions is WideNetImageClassificationTrainer.Options image ? WideNetImageClassificationTrainer.ImageSizeFor(input, image) : 0;
+        if (o.TrainerOptions is WideNetImageClassificationTrainer.Options { ImageSize: 0 })
             space = _options.SearchSpace is null ? SearchSpace.ForImages(side) : _space.ForImageSize(side);
-        }
+        // The first configuration is the model the trainer options alone give (their values, resolved by the trainer).
+        var first = space.DefaultsFor(o.TrainerOptions, side > 0 ? side : 28);
         ch.Info(MessageSensitivity.None, $"tuning {o.Strategy} within {o.BudgetSeconds:F0} s" + (o.MaxTrials > 0 ? $" or {o.MaxTrials} configurations" : "") +
                                          $", rungs of {string.Join("/", scheduler.Rungs)} epochs, seed {seed}; space: {string.Join("; ", space)}");
         WideNetClassificationTransformer? best = null;
@@ -145,7 +145,7 @@ public sealed class WideNetAutoTrainer : IEstimator<WideNetClassificationTransfo
                 return new TrialOutcome(metric, r.History.Count, r.StoppedEarly || r.History.Count < epochs);
             }
 
-            var history = scheduler.Run(i => space.Applicable(i == 1 ? space.Defaults() : space.Sample(random)), Evaluate, TimeSpan.FromSeconds(o.BudgetSeconds),
+            var history = scheduler.Run(i => space.Applicable(i == 1 ? first : space.Sample(random)), Evaluate, TimeSpan.FromSeconds(o.BudgetSeconds),
                                         o.MaxTrials, trial => ch.Info(MessageSensitivity.None, Describe(trial)), o.CancellationToken);
             if (best is null) throw new InvalidOperationException("no trial finished within the budget: " +
                                                                   (history.FirstOrDefault(h => h.Error is not null)?.Error ?? "raise BudgetSeconds"));
