@@ -13,7 +13,7 @@ public class TuningTests
     // ---- the scheduler ------------------------------------------------------------------------------------------
 
     /// <summary>A synthetic objective: configuration quality x ∈ [0, 1], learning curve 1 − 1/(1 + epochs).</summary>
-    static TrialOutcome Objective(Dictionary<string, object> p, int epochs, CancellationToken _) =>
+    static TrialOutcome Objective(int id, Dictionary<string, object> p, int epochs, CancellationToken _) =>
         new((double)p["x"] * (1 - 1.0 / (1 + epochs)), epochs, false);
 
     static Dictionary<string, object> Draw(Random r) => new() { ["x"] = r.NextDouble() };
@@ -36,6 +36,32 @@ public class TuningTests
         Assert.All(history, h => Assert.Equal(1, h.Bracket));
     }
 
+    /// <summary>With warm start a promotion pays only its extra epochs: the bracket of 9 at 1/3/9 epochs costs
+    /// 9 + 3·2 + 1·6 = 21 epochs instead of 27, the scheduler hands each configuration's number back so that its
+    /// evaluation can resume it, and the seconds per epoch count only the epochs trained in each trial.</summary>
+    [Fact]
+    public void WarmStartedPromotionsPayOnlyTheirExtraEpochs()
+    {
+        var warm = new SuccessiveHalving(1, 9, 3, TuningStrategy.SuccessiveHalving, warmStart: true);
+        var cold = new SuccessiveHalving(1, 9, 3, TuningStrategy.SuccessiveHalving);
+        Assert.Equal((21L, 27L), (warm.BracketEpochs(2), cold.BracketEpochs(2)));
+        Assert.Equal((3 * 3 + 6L, 9L), (warm.BracketEpochs(1), warm.BracketEpochs(0)));
+        var had = new Dictionary<int, int>();
+        var ids = new List<(int id, double x, int epochs, int from)>();
+        var r = new Random(2);
+        var history = warm.Run(_ => Draw(r), (id, p, epochs, token) =>
+        {
+            var from = had.GetValueOrDefault(id);
+            ids.Add((id, (double)p["x"], epochs, from));
+            had[id] = epochs;
+            return Objective(id, p, epochs, token) with { ResumedFromEpoch = from };
+        }, TimeSpan.FromMinutes(1), 9, null, default);
+        Assert.Equal(13, history.Count);
+        Assert.All(ids.GroupBy(i => i.id), g => Assert.Single(g.Select(i => i.x).Distinct()));   // a number names one configuration
+        Assert.Equal(new[] { 0, 1, 3 }, history.Where(h => h.Configuration == history.Single(t => t.Rung == 2).Configuration).Select(h => h.ResumedFromEpoch));
+        Assert.All(history.Where(h => h.Rung == 0), h => Assert.Equal(0, h.ResumedFromEpoch));
+    }
+
     [Fact]
     public void TheSameSeedGivesTheSameSearchAndRandomSearchTrainsEveryTrialFully()
     {
@@ -55,10 +81,10 @@ public class TuningTests
     }
 
     /// <summary>A trial that takes 100 ms per epoch and stops between "steps" when its token is cancelled.</summary>
-    static TrialOutcome Slow(Dictionary<string, object> p, int epochs, CancellationToken token)
+    static TrialOutcome Slow(int id, Dictionary<string, object> p, int epochs, CancellationToken token)
     {
         for (var i = 0; i < epochs * 10; i++) { token.ThrowIfCancellationRequested(); Thread.Sleep(10); }
-        return Objective(p, epochs, token);
+        return Objective(id, p, epochs, token);
     }
 
     [Fact]
@@ -68,12 +94,12 @@ public class TuningTests
         var r = new Random(0);
         var calls = 0;
         var sw = System.Diagnostics.Stopwatch.StartNew();
-        var history = new SuccessiveHalving(1, 9, 3, TuningStrategy.SuccessiveHalving).Run(_ => Draw(r), (p, e, token) =>
+        var history = new SuccessiveHalving(1, 9, 3, TuningStrategy.SuccessiveHalving).Run(_ => Draw(r), (id, p, e, token) =>
         {
-            if (++calls <= 3) return Objective(p, e, token);
+            if (++calls <= 3) return Objective(id, p, e, token);
             while (!token.IsCancellationRequested) Thread.Sleep(5);
             token.ThrowIfCancellationRequested();
-            return Objective(p, e, token);
+            return Objective(id, p, e, token);
         }, TimeSpan.FromSeconds(1), 0, null, default);
         Assert.InRange(sw.Elapsed.TotalSeconds, 0.95, 10.0);
         Assert.Equal(4, history.Count);
@@ -232,6 +258,12 @@ public class TuningTests
         Assert.Equal((2, 1, 16), ((int)t.Trials[0].Parameters["NumLayers"], (int)t.Trials[0].Parameters["TopK"], (int)t.Trials[0].Parameters["HiddenSize"]));
         Assert.False(t.Trials[0].Parameters.ContainsKey("BrainformerRepeats"));   // the defaults are WideNet: only what applies
         Assert.Equal(2, t.Best.Rung);
+        // warm start: the promoted configurations trained on from their lower rung's epochs, and the checkpoints are gone
+        Assert.All(t.Trials.Where(x => x.Rung > 0 && x.Error is null), x => Assert.Equal(x.Rung == 1 ? 1 : 2, x.ResumedFromEpoch));
+        Assert.Contains(messages, m => m.Contains("from epoch 2"));
+        var folder = Regex.Match(messages.First(m => m.StartsWith("tuning ", StringComparison.Ordinal)), @"checkpoints in (.+?)\), seed").Groups[1].Value;
+        Assert.Contains("widenet-tune-", folder);
+        Assert.False(Directory.Exists(folder), folder);
         Assert.Equal(t.Best.ValidationAccuracy, t.Trials.Where(x => x.Rung == 2).Max(x => x.ValidationAccuracy));
         Assert.True(t.Best.ValidationAccuracy > 0.2, $"best validation accuracy {t.Best.ValidationAccuracy}");
         Assert.Equal(4, t.Best.EpochsPlanned);

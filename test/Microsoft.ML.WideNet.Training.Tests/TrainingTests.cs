@@ -273,6 +273,55 @@ public class TrainerTests
         finally { if (Directory.Exists(dir)) Directory.Delete(dir, true); }
     }
 
+    /// <summary>The tuner's warm start: a run paused after epoch 1, then after epoch 2, then let finish, ends with the
+    /// weights and history of the uninterrupted run; each pause leaves the network with the best weights so far.</summary>
+    [Fact]
+    public void APausedRunContinuesToTheUninterruptedResultAndLeavesTheBestWeightsSoFar()
+    {
+        var (x, y) = FashionData.Load(0, 700);
+        var (vx, vy) = FashionData.Load(50_000, 200);
+        using var _ = x; using var __ = y; using var ___ = vx; using var ____ = vy;
+        var train = new TensorBatchSource(x, y);
+        var val = new TensorBatchSource(vx, vy);
+        using var reference = new MlpClassifier(seed: 12);
+        var o = Options(epochs: 3);
+        o.EmaDecay = 0.9;
+        var refResult = new Trainer(o).Fit(reference, train, val);
+
+        var dir = TempDir();
+        try
+        {
+            TrainingResult Part(int? pause, out float[] weights, List<string>? logs = null)
+            {
+                var p = Options(3, dir);
+                p.EmaDecay = 0.9;
+                p.PauseAfterEpoch = pause;
+                using var model = new MlpClassifier(seed: pause == 1 ? 12 : 100 + (pause ?? 0));   // only the fresh start needs the reference's init
+                var r = new Trainer(p).Fit(model, train, val, null, logs is null ? null : logs.Add);
+                weights = model.Weights();
+                return r;
+            }
+            var logs = new List<string>();
+            var one = Part(1, out var _, logs);
+            Assert.Single(one.History);
+            Assert.False(one.StoppedEarly);
+            Assert.Contains(logs, l => l.StartsWith("paused after epoch 1 of 3", StringComparison.Ordinal));
+            Assert.Equal(refResult.History[0], one.History[0]);
+            var two = Part(2, out var pausedWeights);
+            Assert.Equal(refResult.History.Take(2), two.History);
+            Assert.Equal(14L, two.ResumedFromStep);                      // 700 examples, 14 steps an epoch
+            // the network leaves a pause with the (averaged) weights of its best validation epoch so far
+            var again = Part(2, out var samePause);
+            Assert.Equal(pausedWeights, samePause);
+            Assert.Equal(two.History, again.History);
+            var end = Part(null, out var finalWeights);
+            Assert.Equal(refResult.History, end.History);
+            Assert.Equal(refResult.BestEpoch, end.BestEpoch);
+            Assert.Equal(reference.Weights(), finalWeights);
+        }
+        finally { if (Directory.Exists(dir)) Directory.Delete(dir, true); }
+    }
+
     [Fact]
     public void CrashedRunResumesFromThePeriodicCheckpointBitForBit()
     {

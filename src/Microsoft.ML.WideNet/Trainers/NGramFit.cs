@@ -33,6 +33,13 @@ internal static class NGramFit
         var sw = Stopwatch.StartNew();
         ngrams.SetDocumentFrequencies(texts.Select(t => t.Ids));
         ngrams.to(DeviceSelection.Resolve(o.Device));
+        if (Checkpoint.Exists(o.CheckpointDirectory))
+        {
+            // A run that continues (an interrupted Fit, a tuner trial trained on): the fitted tables are in the checkpoint.
+            foreach (var p in ngrams.parameters()) p.requires_grad_(false);
+            EstimatorCore.Log(ch, $"n-gram classifier: fitted before, loaded with the checkpoint in {o.CheckpointDirectory}");
+            return;
+        }
         ngrams.train();
         var tables = ngrams.parameters().ToList();
         using var optimizer = new AdamW(new[] { new ParamGroup(tables, 0.0) }, LearningRate, weight_decay: 0);

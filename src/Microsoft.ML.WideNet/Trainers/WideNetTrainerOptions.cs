@@ -124,6 +124,9 @@ public abstract class WideNetTrainerOptionsBase
     public TrainingPrecision Precision = TrainingPrecision.Auto;
     /// <summary>Folder for checkpoints; an interrupted <c>Fit</c> with the same data and options resumes from it to the same result.</summary>
     public string? CheckpointDirectory;
+    /// <summary>Ends <c>Fit</c> after this epoch with the best weights so far, the checkpoint keeping the run's state so
+    /// that a later <c>Fit</c> with a larger value continues it (the tuner's promotions; needs <see cref="CheckpointDirectory"/>).</summary>
+    internal int? PauseAfterEpochs;
     /// <summary>Checked between optimizer steps: cancelling stops <c>Fit</c> with <see cref="OperationCanceledException"/>
     /// (after writing a checkpoint when <see cref="CheckpointDirectory"/> is set).</summary>
     public CancellationToken CancellationToken;
@@ -211,6 +214,7 @@ public abstract class WideNetTrainerOptionsBase
         EmaDecay = EmaDecay,
         TimeLimit = MaxTrainingSeconds > 0 ? TimeSpan.FromSeconds(MaxTrainingSeconds) : null,
         CheckpointDirectory = checkpointDirectory,
+        PauseAfterEpoch = PauseAfterEpochs,
         LogEverySteps = LogEverySteps,
         ProcessGroup = DataParallel ? DistributedEnvironment.Group(DeviceSelection.Resolve(Device)) : null,
         GradientBucketMB = GradientBucketMB,

@@ -98,11 +98,17 @@ internal sealed class FitLoop : IDisposable
         sw.Start();
         if (state.PlannedEpochs is { } planned && planned < o.Epochs) Replan(planned);
         lastLr = state.Step > 0 ? schedule.At(Math.Min(state.Step - 1, totalSteps - 1)) : schedule.At(0);
-        while (!state.Finished && state.Epoch < epochs)
+        while (!state.Finished && state.Epoch < epochs && !(o.PauseAfterEpoch is { } pause && state.Epoch >= pause))
         {
             var epochStarted = sw.Elapsed;
             TrainEpoch(state.Epoch);
             EndEpoch(state.Epoch, sw.Elapsed - epochStarted);
+        }
+        if (!state.Finished)
+        {
+            // Paused: the checkpoint holds the live state; the network leaves with the weights a finished run would have.
+            log?.Invoke($"paused after epoch {state.Epoch} of {epochs}{(o.CheckpointDirectory is null ? "" : $"; {o.CheckpointDirectory} continues it")}");
+            KeepFinalWeights();
         }
 
         module.eval();
@@ -305,15 +311,21 @@ internal sealed class FitLoop : IDisposable
         if (state.StoppedEarly || state.Epoch >= epochs)
         {
             state.Finished = true;
-            if (best is not null && o.RestoreBestWeights)
-            {
-                module.load_state_dict(best);
-                log?.Invoke($"restored the {(ema is null ? "" : "averaged ")}weights of epoch {state.BestEpoch}");
-            }
-            else if (ema is not null)
-                using (torch.no_grad()) for (var i = 0; i < ema.Length; i++) parameters[i].copy_(ema[i]);
+            KeepFinalWeights();
         }
         SaveCheckpoint();
+    }
+
+    /// <summary>The weights a run ends with: the best validation epoch's, else the average, else the live ones.</summary>
+    void KeepFinalWeights()
+    {
+        if (best is not null && o.RestoreBestWeights)
+        {
+            module.load_state_dict(best);
+            log?.Invoke($"restored the {(ema is null ? "" : "averaged ")}weights of epoch {state.BestEpoch}");
+        }
+        else if (ema is not null)
+            using (torch.no_grad()) for (var i = 0; i < ema.Length; i++) parameters[i].copy_(ema[i]);
     }
 
     /// <summary>After the first epoch: when fewer epochs than planned fit in the time limit at this epoch's pace, the

@@ -111,6 +111,11 @@ public sealed class TrainerOptions
     public int CheckpointEverySteps;
     /// <summary>Continue from the checkpoint in <see cref="CheckpointDirectory"/> when there is one.</summary>
     public bool Resume = true;
+    /// <summary>End this Fit after this epoch (null = run to the end): the network gets the best (averaged) weights so
+    /// far, as at the end of a run, while the checkpoint keeps the live state, so that a later Fit with the same options
+    /// and a larger pause (or none) continues the same run and schedule. Needs <see cref="CheckpointDirectory"/>. The
+    /// tuner trains a promoted configuration on from the epochs it already has this way.</summary>
+    public int? PauseAfterEpoch;
 
     /// <summary>Prepare the next training batch on a worker thread while the current one trains (decoding and
     /// augmentation overlap the network). Batch sources must then be thread-safe and must not draw from LibTorch's

@@ -7,7 +7,8 @@ namespace Microsoft.ML.WideNet;
 /// <param name="Epochs">Epochs actually trained (fewer than asked when early stopping or the budget ended it).</param>
 /// <param name="StoppedEarly">True when early stopping or the budget ended the trial before its epochs.</param>
 /// <param name="Error">Why the trial failed, or null.</param>
-internal sealed record TrialOutcome(double? Metric, int Epochs, bool StoppedEarly, string? Error = null);
+/// <param name="ResumedFromEpoch">Epochs the configuration already had when this trial went on from its checkpoint (0: from scratch).</param>
+internal sealed record TrialOutcome(double? Metric, int Epochs, bool StoppedEarly, string? Error = null, int ResumedFromEpoch = 0);
 
 /// <summary>One row of the tuner's history.</summary>
 /// <param name="Trial">1-based trial number (one configuration at one fidelity).</param>
@@ -23,9 +24,10 @@ internal sealed record TrialOutcome(double? Metric, int Epochs, bool StoppedEarl
 /// <param name="StoppedEarly">True when early stopping or the budget ended it before its epochs.</param>
 /// <param name="Promoted">True when the configuration went on to the next rung.</param>
 /// <param name="Error">Why it failed (e.g. a patch size that does not divide the image), or null.</param>
+/// <param name="ResumedFromEpoch">Epochs the configuration had from its lower rung when this trial trained it on (0: from scratch).</param>
 public sealed record TuningTrial(int Trial, int Configuration, int Bracket, int Rung, IReadOnlyDictionary<string, object> Parameters,
                                  int EpochsPlanned, int EpochsTrained, double? ValidationAccuracy, double Seconds, double StartedAtSeconds,
-                                 bool StoppedEarly, bool Promoted, string? Error);
+                                 bool StoppedEarly, bool Promoted, string? Error, int ResumedFromEpoch = 0);
 
 /// <summary>How the tuner spends its budget.</summary>
 public enum TuningStrategy
@@ -45,9 +47,10 @@ public enum TuningStrategy
 /// single full training when it does not, at the seconds per epoch measured so far.
 /// Runs are sequential (one training at a time keeps CPU runs bit-reproducible), so promotion is synchronous within a
 /// bracket; a trial that fails counts as the worst. Stops when the trial count or the time budget is used up; the
-/// evaluation running when the budget ends is cancelled through its token.
+/// evaluation running when the budget ends is cancelled through its token. With <paramref name="warmStart"/> a promoted
+/// configuration is trained on from the epochs it has (the evaluation resumes it), so a rung costs only its extra epochs.
 /// </summary>
-internal sealed class SuccessiveHalving(int minEpochs, int maxEpochs, int eta, TuningStrategy strategy)
+internal sealed class SuccessiveHalving(int minEpochs, int maxEpochs, int eta, TuningStrategy strategy, bool warmStart = false)
 {
     /// <summary>Epochs of each rung: minEpochs·ηⁱ, the last one maxEpochs.</summary>
     public IReadOnlyList<int> Rungs { get; } = RungsOf(minEpochs, maxEpochs, eta, strategy);
@@ -62,7 +65,24 @@ internal sealed class SuccessiveHalving(int minEpochs, int maxEpochs, int eta, T
         return rungs;
     }
 
-    public List<TuningTrial> Run(Func<int, Dictionary<string, object>> sample, Func<Dictionary<string, object>, int, CancellationToken, TrialOutcome> evaluate,
+    /// <summary>Epochs a bracket entering η^s configurations at rung last−s costs: every rung's configurations times the
+    /// epochs they train there (with warm start only those beyond the rung below).</summary>
+    public long BracketEpochs(int s)
+    {
+        var last = Rungs.Count - 1;
+        long epochs = 0;
+        for (var i = 0; i <= s; i++)
+        {
+            var rung = last - s + i;
+            var extra = Rungs[rung] - (warmStart && i > 0 ? Rungs[rung - 1] : 0);
+            epochs += (long)Math.Pow(eta, s - i) * extra;
+        }
+        return epochs;
+    }
+
+    /// <summary>Runs the search. <paramref name="evaluate"/> gets the configuration's number, its values and the rung's
+    /// epochs.</summary>
+    public List<TuningTrial> Run(Func<int, Dictionary<string, object>> sample, Func<int, Dictionary<string, object>, int, CancellationToken, TrialOutcome> evaluate,
                                  TimeSpan budget, int maxConfigurations, Action<TuningTrial>? report, CancellationToken cancellation)
     {
         var clock = Stopwatch.StartNew();
@@ -78,13 +98,13 @@ internal sealed class SuccessiveHalving(int minEpochs, int maxEpochs, int eta, T
         {
             var started = clock.Elapsed.TotalSeconds;
             TrialOutcome outcome;
-            try { outcome = evaluate(parameters, Rungs[rung], deadline.Token); }
+            try { outcome = evaluate(id, parameters, Rungs[rung], deadline.Token); }
             catch (OperationCanceledException) when (deadline.IsCancellationRequested && !cancellation.IsCancellationRequested)
             {
                 outcome = new TrialOutcome(null, 0, true, "stopped by the time budget");
             }
             var trial = new TuningTrial(history.Count + 1, id, bracket, rung, parameters, Rungs[rung], outcome.Epochs, outcome.Metric,
-                                        clock.Elapsed.TotalSeconds - started, started, outcome.StoppedEarly, false, outcome.Error);
+                                        clock.Elapsed.TotalSeconds - started, started, outcome.StoppedEarly, false, outcome.Error, outcome.ResumedFromEpoch);
             history.Add(trial);
             report?.Invoke(trial);
             return trial;
@@ -96,13 +116,13 @@ internal sealed class SuccessiveHalving(int minEpochs, int maxEpochs, int eta, T
         var probe = Evaluate(first.id, first.parameters, 0);
         while (bracket == 1 || !Exhausted())   // the first bracket always runs: it holds the probe
         {
-            // Budget-aware brackets (after Hyperband): bracket s enters η^s configurations at rung last−s and costs about
-            // (s+1) full trainings; take the widest that the remaining time affords at the seconds per epoch seen so far.
-            var epochs = history.Sum(h => h.EpochsTrained);
-            var perEpoch = epochs == 0 ? 0 : history.Where(h => h.EpochsTrained > 0).Sum(h => h.Seconds) / epochs;
+            // Budget-aware brackets (after Hyperband): bracket s enters η^s configurations at rung last−s; take the widest
+            // whose epochs the remaining time affords at the seconds per epoch seen so far.
+            var epochs = history.Sum(h => h.EpochsTrained - h.ResumedFromEpoch);
+            var perEpoch = epochs == 0 ? 0 : history.Where(h => h.EpochsTrained > h.ResumedFromEpoch).Sum(h => h.Seconds) / epochs;
             var remaining = budget.TotalSeconds - clock.Elapsed.TotalSeconds;
             var s = last;
-            while (s > 0 && (s + 1) * Rungs[last] * perEpoch > remaining) s--;
+            while (s > 0 && BracketEpochs(s) * perEpoch > remaining) s--;
             var n = (int)Math.Pow(eta, s);
             var entries = new List<(int id, Dictionary<string, object> parameters)>();
             var reuseProbe = bracket == 1 && s == last;        // the probe already is this bracket's first rung-0 trial

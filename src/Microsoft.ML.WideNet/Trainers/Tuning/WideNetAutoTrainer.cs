@@ -44,6 +44,11 @@ public sealed class WideNetAutoTrainer : IEstimator<WideNetClassificationTransfo
         public int MaxEpochs = 9;
         /// <summary>η: each rung keeps the best 1/η of the configurations for η times as many epochs.</summary>
         public int ReductionFactor = 3;
+        /// <summary>A promoted configuration trains on from the checkpoint of its lower rung (every trial's learning-rate
+        /// schedule spans <see cref="MaxEpochs"/>; a rung reads the validation metric part-way), paying only the extra
+        /// epochs. False: each rung trains from scratch with a schedule of its own epochs (Hyperband's original).
+        /// Checkpoints go to a temporary folder, deleted when <c>Fit</c> ends.</summary>
+        public bool WarmStart = true;
         /// <summary>Seed of the sampling and of every trial (null: from the MLContext).</summary>
         public int? Seed;
         /// <summary>Stops the search (with <see cref="OperationCanceledException"/>).</summary>
@@ -94,7 +99,8 @@ public sealed class WideNetAutoTrainer : IEstimator<WideNetClassificationTransfo
         var o = _options.Clone();
         var seed = o.Seed ?? _host.Rand.Next();
         var random = new Random(seed);
-        var scheduler = new SuccessiveHalving(o.MinEpochs, o.MaxEpochs, o.ReductionFactor, o.Strategy);
+        var warm = o.WarmStart && o.Strategy == TuningStrategy.SuccessiveHalving;
+        var scheduler = new SuccessiveHalving(o.MinEpochs, o.MaxEpochs, o.ReductionFactor, o.Strategy, warm);
         // An image size taken from the data is known only now (a set one already narrowed the space in the constructor).
         var space = _space;
         var side = o.TrainerOptions is WideNetImageClassificationTrainer.Options image ? WideNetImageClassificationTrainer.ImageSizeFor(input, image) : 0;
@@ -102,21 +108,27 @@ public sealed class WideNetAutoTrainer : IEstimator<WideNetClassificationTransfo
             space = _options.SearchSpace is null ? SearchSpace.ForImages(side) : _space.ForImageSize(side);
         // The first configuration is the model the trainer options alone give (their values, resolved by the trainer).
         var first = space.DefaultsFor(o.TrainerOptions, side > 0 ? side : 28);
+        var checkpoints = warm ? Directory.CreateTempSubdirectory("widenet-tune-").FullName : null;
         ch.Info(MessageSensitivity.None, $"tuning {o.Strategy} within {o.BudgetSeconds:F0} s" + (o.MaxTrials > 0 ? $" or {o.MaxTrials} configurations" : "") +
-                                         $", rungs of {string.Join("/", scheduler.Rungs)} epochs, seed {seed}; space: {string.Join("; ", space)}");
+                                         $", rungs of {string.Join("/", scheduler.Rungs)} epochs{(warm ? $" (promotions train on from their checkpoints in {checkpoints})" : "")}, seed {seed}; space: {string.Join("; ", space)}");
         WideNetClassificationTransformer? best = null;
         (int rung, double metric) bestKey = (-1, double.NegativeInfinity);
         var rungOf = scheduler.Rungs.Select((e, i) => (e, i)).ToDictionary(x => x.e, x => x.i);
         var clock = System.Diagnostics.Stopwatch.StartNew();
+        var epochsOf = new Dictionary<int, int>();    // configuration → epochs its checkpoint holds
         try
         {
-            TrialOutcome Evaluate(Dictionary<string, object> values, int epochs, CancellationToken token)
+            TrialOutcome Evaluate(int id, Dictionary<string, object> values, int epochs, CancellationToken token)
             {
                 var t = space.Apply(o.TrainerOptions, values);
-                t.MaxEpochs = epochs;
+                var top = scheduler.Rungs[^1];
+                var resumed = warm ? epochsOf.GetValueOrDefault(id) : 0;
+                // Warm start: one run per configuration, its schedule planned for the last rung, paused at this rung.
+                t.MaxEpochs = warm ? top : epochs;
+                t.PauseAfterEpochs = warm && epochs < top ? epochs : null;
+                t.CheckpointDirectory = checkpoints is null ? null : Path.Combine(checkpoints, id.ToString(CultureInfo.InvariantCulture));
                 t.Seed = seed;                        // one seed for all trials: the same validation split, comparable runs
                 t.CancellationToken = token;
-                t.CheckpointDirectory = null;
                 t.Progress = null;
                 t.DataParallel = false;               // trials end at budget-dependent times: ranks would not agree
                 WideNetClassificationTransformer model;
@@ -131,7 +143,7 @@ public sealed class WideNetAutoTrainer : IEstimator<WideNetClassificationTransfo
                 }
                 catch (Exception e) when (e is ArgumentException or InvalidOperationException or InvalidDataException or global::WideNet.Torch.TorchException)
                 {
-                    return new TrialOutcome(null, 0, false, e.Message);
+                    return new TrialOutcome(null, 0, false, e.Message, resumed);
                 }
                 var r = model.TrainingResult!;
                 var metric = r.BestEpoch is { } b ? r.History[b - 1].ValidationAccuracy : r.History.LastOrDefault()?.ValidationAccuracy;
@@ -142,7 +154,8 @@ public sealed class WideNetAutoTrainer : IEstimator<WideNetClassificationTransfo
                     (best, bestKey) = (model, key);
                 }
                 else model.Dispose();
-                return new TrialOutcome(metric, r.History.Count, r.StoppedEarly || r.History.Count < epochs);
+                epochsOf[id] = r.History.Count;
+                return new TrialOutcome(metric, r.History.Count, r.StoppedEarly || r.History.Count < epochs, null, resumed);
             }
 
             var history = scheduler.Run(i => space.Applicable(i == 1 ? first : space.Sample(random)), Evaluate, TimeSpan.FromSeconds(o.BudgetSeconds),
@@ -161,12 +174,14 @@ public sealed class WideNetAutoTrainer : IEstimator<WideNetClassificationTransfo
         finally
         {
             best?.Dispose();
+            if (checkpoints is not null)
+                try { Directory.Delete(checkpoints, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
         }
     }
 
     static string Describe(TuningTrial t) => t.Error is not null
         ? FormattableString.Invariant($"trial {t.Trial} (configuration {t.Configuration}, bracket {t.Bracket}, rung {t.Rung}, {t.EpochsPlanned} epochs) failed after {t.Seconds:F1} s: {t.Error}")
-        : FormattableString.Invariant($"trial {t.Trial} (configuration {t.Configuration}, bracket {t.Bracket}, rung {t.Rung}, {t.EpochsTrained}/{t.EpochsPlanned} epochs): validation {t.ValidationAccuracy:F4} in {t.Seconds:F1} s{(t.StoppedEarly ? ", stopped early" : "")}: {FormatParameters(t.Parameters)}");
+        : FormattableString.Invariant($"trial {t.Trial} (configuration {t.Configuration}, bracket {t.Bracket}, rung {t.Rung}, {t.EpochsTrained}/{t.EpochsPlanned} epochs{(t.ResumedFromEpoch > 0 ? $" from epoch {t.ResumedFromEpoch}" : "")}): validation {t.ValidationAccuracy:F4} in {t.Seconds:F1} s{(t.StoppedEarly ? ", stopped early" : "")}: {FormatParameters(t.Parameters)}");
 
     /// <summary>"Name value, ..." of a trial's parameters (numbers with 3 significant digits).</summary>
     public static string FormatParameters(IReadOnlyDictionary<string, object> p) =>
