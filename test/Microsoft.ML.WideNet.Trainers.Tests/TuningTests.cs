@@ -190,6 +190,35 @@ public class TuningTests
         Assert.Throws<ArgumentException>(() => SearchSpace.ForText().CheckFields(typeof(WideNetImageClassificationTrainer.Options)));   // VocabularySize
     }
 
+    /// <summary>Local search: a perturbed configuration stays in the space, keeps fixed parameters, moves about half of
+    /// the others, choices only to a neighbour; the incumbents are the best third of the highest rung with three results.</summary>
+    [Fact]
+    public void PerturbedConfigurationsStayNearAndInTheSpaceAndIncumbentsAreTheBestThirdOfTheTopRung()
+    {
+        var space = SearchSpace.ForImages().Fix("Architecture", ModelArchitecture.WideNet);
+        var start = space.DefaultsFor(new WideNetImageClassificationTrainer.Options());
+        var random = new Random(5);
+        var moved = 0.0;
+        for (var i = 0; i < 300; i++)
+        {
+            var p = space.Perturb(start, random);
+            Assert.Equal(ModelArchitecture.WideNet, p["Architecture"]);
+            Assert.InRange((double)p["LearningRate"], 3e-4, 5e-3);
+            Assert.InRange((int)p["NumLayers"], 2, 8);
+            Assert.Contains((int)p["HiddenSize"], new[] { 96, 128, 192 });         // 128's neighbours, never 64
+            Assert.Contains((int)p["BatchSize"], new[] { 32, 64, 128 });
+            moved += p.Count(kv => !Equals(kv.Value, start[kv.Key])) / (double)(p.Count - 1);
+        }
+        Assert.InRange(moved / 300, 0.35, 0.6);                                    // ½ move; a clamped step may land where it started
+
+        TuningTrial T(int trial, int rung, double? accuracy) =>
+            new(trial, trial, 1, rung, new Dictionary<string, object> { ["x"] = trial }, 1, 1, accuracy, 1, 0, false, false, null);
+        var trials = new[] { T(1, 0, 0.5), T(2, 0, 0.7), T(3, 0, 0.6), T(4, 1, 0.8), T(5, 0, null), T(6, 0, 0.9), T(7, 0, 0.1), T(8, 0, 0.2) };
+        Assert.Equal(new[] { 6, 2 }, WideNetAutoTrainer.Incumbents(trials).Select(t => t.Trial));            // rung 1 has one result only
+        Assert.Equal(new[] { 4 }, WideNetAutoTrainer.Incumbents(trials.Where(t => t.Rung == 1).ToList()).Select(t => t.Trial));
+        Assert.Empty(WideNetAutoTrainer.Incumbents([T(1, 0, null)]));
+    }
+
     /// <summary>The search starts from exactly the model the trainer options alone train: the resolved values (the
     /// Tiny WideNet image model's 2 blocks and top-1, the text trainer's 128 tokens and batches of 32, the options' own
     /// settings), written back into the options, give the same network and schedule.</summary>

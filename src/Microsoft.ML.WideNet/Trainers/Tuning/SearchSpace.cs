@@ -55,7 +55,7 @@ public sealed record SearchParameter
 /// <summary>
 /// The settings the tuner searches, declared once in code: <see cref="ForImages"/> and <see cref="ForText"/> hold the
 /// defaults (architecture, width, depth, learning rate on a log scale, weight decay, warm-up, dropout, label smoothing,
-/// experts, top-k, capacity factor, patch size or vocabulary and sequence length, batch size). Narrow, fix, replace or
+/// experts, top-k, capacity factor, patch size and mixup α or vocabulary and sequence length, batch size). Narrow, fix, replace or
 /// remove any of them; every method returns a new space.
 /// </summary>
 public sealed class SearchSpace : IEnumerable<SearchParameter>
@@ -92,13 +92,14 @@ public sealed class SearchSpace : IEnumerable<SearchParameter>
         new() { Name = "BatchSize", Choices = batchSizes, Default = batchSizes[batchSizes.Length / 2] },
     ];
 
-    /// <summary>The image space: WideNet, Brainformer, ViT-MoE and ViT; patch sizes that divide
+    /// <summary>The image space: WideNet, Brainformer, ViT-MoE and ViT; mixup α; patch sizes that divide
     /// <paramref name="imageSize"/> into a grid of 4 to 8 patches a side (4 or 7 for 28×28), the largest by default.</summary>
     public static SearchSpace ForImages(int imageSize = 28) => new(
         new SearchParameter[]
         {
             new() { Name = "Architecture", Choices = [ModelArchitecture.WideNet, ModelArchitecture.Brainformer, ModelArchitecture.ViTMoE, ModelArchitecture.ViT], Default = ModelArchitecture.WideNet },
             PatchSizes(imageSize),
+            new() { Name = "MixupAlpha", Min = 0, Max = 0.4, Default = 0.2 },
         }.Concat(Common(2, 1, 32, 64, 128)));
 
     static SearchParameter PatchSizes(int imageSize)
@@ -223,6 +224,40 @@ public sealed class SearchSpace : IEnumerable<SearchParameter>
 
     /// <summary>A random configuration.</summary>
     public Dictionary<string, object> Sample(Random random) => _parameters.ToDictionary(p => p.Name, p => p.Sample(random));
+
+    /// <summary>A configuration near <paramref name="values"/> (local search around a good one): each parameter that is
+    /// not fixed moves with probability ½ — a range by a normal step of a fifth of its width (on its scale), a choice to
+    /// a neighbouring one. Parameters missing from <paramref name="values"/> (not applicable to its architecture) take
+    /// their declared default first.</summary>
+    public Dictionary<string, object> Perturb(IReadOnlyDictionary<string, object> values, Random random)
+    {
+        ArgumentNullException.ThrowIfNull(values);
+        ArgumentNullException.ThrowIfNull(random);
+        var result = new Dictionary<string, object>();
+        foreach (var p in _parameters)
+        {
+            var v = values.TryGetValue(p.Name, out var given) ? given : p.Default;
+            var move = random.NextDouble() < 0.5;
+            if (p.Choices is { } c)
+            {
+                var i = Math.Max(0, c.ToList().FindIndex(x => Equals(x, v) || x.ToString() == v.ToString()));
+                if (move && c.Count > 1) i = i == 0 ? 1 : i == c.Count - 1 ? i - 1 : i + (random.Next(2) == 0 ? -1 : 1);
+                result[p.Name] = c[i];
+                continue;
+            }
+            var d = Convert.ToDouble(v, CultureInfo.InvariantCulture);
+            if (move && p.Max > p.Min)
+            {
+                var gaussian = Math.Sqrt(-2 * Math.Log(1 - random.NextDouble())) * Math.Cos(2 * Math.PI * random.NextDouble());
+                d = p.Scale == ParameterScale.Log
+                    ? Math.Exp(Math.Log(Math.Max(d, p.Min)) + 0.2 * gaussian * (Math.Log(p.Max) - Math.Log(p.Min)))
+                    : d + 0.2 * gaussian * (p.Max - p.Min);
+                d = Math.Clamp(d, p.Min, p.Max);
+            }
+            result[p.Name] = p.IsInteger ? (object)(int)Math.Clamp(Math.Round(d), p.Min, p.Max) : d;
+        }
+        return result;
+    }
 
     /// <summary>Only the values that apply to the architecture in <paramref name="values"/> (what the history shows).</summary>
     public Dictionary<string, object> Applicable(IReadOnlyDictionary<string, object> values)

@@ -49,6 +49,11 @@ public sealed class WideNetAutoTrainer : IEstimator<WideNetClassificationTransfo
         /// epochs. False: each rung trains from scratch with a schedule of its own epochs (Hyperband's original).
         /// Checkpoints go to a temporary folder, deleted when <c>Fit</c> ends.</summary>
         public bool WarmStart = true;
+        /// <summary>Share of the new configurations of successive halving drawn near the best ones so far
+        /// (<see cref="SearchSpace.Perturb"/> of one of the best third at the highest rung with three results, as BOHB
+        /// models the good configurations of its largest budget); the rest are drawn uniformly. Random search draws
+        /// every configuration uniformly.</summary>
+        public double LocalSearchFraction = 0.5;
         /// <summary>Seed of the sampling and of every trial (null: from the MLContext).</summary>
         public int? Seed;
         /// <summary>Stops the search (with <see cref="OperationCanceledException"/>).</summary>
@@ -85,6 +90,8 @@ public sealed class WideNetAutoTrainer : IEstimator<WideNetClassificationTransfo
         _space.CheckFields(_options.TrainerOptions.GetType());
         if (_options.BudgetSeconds <= 0) throw new ArgumentOutOfRangeException(nameof(options), _options.BudgetSeconds, "BudgetSeconds must be positive");
         if (_options.MaxTrials < 0) throw new ArgumentOutOfRangeException(nameof(options), _options.MaxTrials, "MaxTrials must not be negative");
+        if (_options.LocalSearchFraction is < 0 or > 1 or double.NaN)
+            throw new ArgumentOutOfRangeException(nameof(options), _options.LocalSearchFraction, "LocalSearchFraction must be between 0 and 1");
         _ = new SuccessiveHalving(_options.MinEpochs, _options.MaxEpochs, _options.ReductionFactor, _options.Strategy);   // checks the rungs
     }
 
@@ -158,8 +165,16 @@ public sealed class WideNetAutoTrainer : IEstimator<WideNetClassificationTransfo
                 return new TrialOutcome(metric, r.History.Count, r.StoppedEarly || r.History.Count < epochs, null, resumed);
             }
 
-            var history = scheduler.Run(i => space.Applicable(i == 1 ? first : space.Sample(random)), Evaluate, TimeSpan.FromSeconds(o.BudgetSeconds),
-                                        o.MaxTrials, trial => ch.Info(MessageSensitivity.None, Describe(trial)), o.CancellationToken);
+            var finished = new List<TuningTrial>();
+            Dictionary<string, object> Sample(int i)
+            {
+                if (i == 1) return first;
+                if (o.Strategy == TuningStrategy.SuccessiveHalving && Incumbents(finished) is { Count: > 0 } good && random.NextDouble() < o.LocalSearchFraction)
+                    return space.Perturb(good[random.Next(good.Count)].Parameters, random);
+                return space.Sample(random);
+            }
+            var history = scheduler.Run(i => space.Applicable(Sample(i)), Evaluate, TimeSpan.FromSeconds(o.BudgetSeconds), o.MaxTrials,
+                                        trial => { finished.Add(trial); ch.Info(MessageSensitivity.None, Describe(trial)); }, o.CancellationToken);
             if (best is null) throw new InvalidOperationException("no trial finished within the budget: " +
                                                                   (history.FirstOrDefault(h => h.Error is not null)?.Error ?? "raise BudgetSeconds"));
             var chosen = history.Where(h => rungOf[h.EpochsPlanned] == bestKey.rung && h.Error is null)
@@ -177,6 +192,18 @@ public sealed class WideNetAutoTrainer : IEstimator<WideNetClassificationTransfo
             if (checkpoints is not null)
                 try { Directory.Delete(checkpoints, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
         }
+    }
+
+    /// <summary>The best third (at least one) of the configurations at the highest rung with three results (or the
+    /// highest with any), by validation accuracy.</summary>
+    internal static List<TuningTrial> Incumbents(IReadOnlyList<TuningTrial> trials)
+    {
+        var scored = trials.Where(t => t.ValidationAccuracy is not null).ToList();
+        if (scored.Count == 0) return [];
+        var byRung = scored.GroupBy(t => t.Rung).OrderByDescending(g => g.Key).ToList();
+        var rung = byRung.FirstOrDefault(g => g.Count() >= 3) ?? byRung[0];
+        var list = rung.OrderByDescending(t => t.ValidationAccuracy).ThenBy(t => t.Trial).ToList();
+        return list.Take(Math.Max(1, list.Count / 3)).ToList();
     }
 
     static string Describe(TuningTrial t) => t.Error is not null
