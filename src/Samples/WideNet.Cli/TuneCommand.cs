@@ -33,9 +33,11 @@ internal static class TuneCommand
         var output = Opt("--out", "model file to write (.zip)"); output.Required = true;
         var report = Opt("--report", "folder for the report: trial table, validation metric against time");
         var json = new Option<bool>("--json") { Description = "end with one JSON line: best, validation_accuracy, test_accuracy, trials, seconds" };
+        var cold = new Option<bool>("--no-warm-start") { Description = "train every rung from scratch instead of promoting configurations from their checkpoints" };
+        var local = new Option<double>("--local-search") { Description = "share of new successive-halving configurations drawn near the best so far (0: all uniform)", DefaultValueFactory = _ => 0.5 };
         var cmd = new Command("tune", "search architectures and settings within a time budget, save the best model")
         {
-            task, data, testData, label, text, image, budget, trials, strategy, minEpochs, maxEpochs, eta, limit, seed, output, report, json,
+            task, data, testData, label, text, image, budget, trials, strategy, minEpochs, maxEpochs, eta, limit, seed, output, report, json, cold, local,
         };
         cmd.SetAction(r =>
         {
@@ -49,15 +51,17 @@ internal static class TuneCommand
             if (t is not ("image" or "text")) throw new UsageException($"--task {t}: expected image or text");
             return Run(t, r.GetValue(data)!, r.GetValue(testData), r.GetValue(label)!, r.GetValue(text)!, r.GetValue(image)!, r.GetValue(budget),
                        r.GetValue(trials), s, r.GetValue(minEpochs), r.GetValue(maxEpochs), r.GetValue(eta), r.GetValue(limit), r.GetValue(seed),
-                       r.GetValue(output)!, r.GetValue(report), r.GetValue(json));
+                       r.GetValue(output)!, r.GetValue(report), r.GetValue(json), !r.GetValue(cold), r.GetValue(local));
         });
         return cmd;
     }
 
     static int Run(string task, string dataPath, string? testPath, string labelColumn, string textColumn, string imageColumn, double budget, int maxTrials,
-                   TuningStrategy strategy, int minEpochs, int maxEpochs, int eta, int limit, int seed, string output, string? report, bool json)
+                   TuningStrategy strategy, int minEpochs, int maxEpochs, int eta, int limit, int seed, string output, string? report, bool json,
+                   bool warmStart, double localSearch)
     {
         if (budget <= 0) throw new UsageException("--budget-seconds must be positive");
+        if (localSearch is < 0 or > 1) throw new UsageException($"--local-search {localSearch}: expected a share between 0 and 1");
         var ml = new MLContext(seed);
         ml.Log += (_, e) => { if (e.Kind == Microsoft.ML.Runtime.ChannelMessageKind.Info && e.Source.StartsWith("WideNetAutoTrainer", StringComparison.Ordinal)) Console.WriteLine($"  {e.RawMessage}"); };
         var data = ModelCommands.TrainingData(task, dataPath, labelColumn, textColumn, imageColumn, limit);
@@ -66,7 +70,7 @@ internal static class TuneCommand
         var estimator = ModelCommands.WithImageLoading(ml, data, ml.MulticlassClassification.Trainers.WideNetAuto(new WideNetAutoTrainer.Options
         {
             TrainerOptions = ModelCommands.OptionsFor(task, data), Strategy = strategy, BudgetSeconds = budget, MaxTrials = maxTrials,
-            MinEpochs = minEpochs, MaxEpochs = maxEpochs, ReductionFactor = eta, Seed = seed,
+            MinEpochs = minEpochs, MaxEpochs = maxEpochs, ReductionFactor = eta, Seed = seed, WarmStart = warmStart, LocalSearchFraction = localSearch,
         }));
         AnsiConsole.MarkupLineInterpolated($"tuning ({strategy}) on {data.Rows.Count} {(task == "image" ? "images" : "texts")} from {dataPath} within {budget:F0} s");
         var clock = System.Diagnostics.Stopwatch.StartNew();
@@ -134,7 +138,7 @@ internal static class TuneCommand
             var notes = (t.Promoted ? "yes" : "") + (t.StoppedEarly ? " stopped early" : "");
             var what = WebUtility.HtmlEncode(t.Error ?? WideNetAutoTrainer.FormatParameters(t.Parameters));
             rows.Append(FormattableString.Invariant(
-                $"<tr{style}><td>{t.Trial}</td><td>{t.Configuration}</td><td>{t.Bracket}</td><td>{t.Rung}</td><td>{t.EpochsTrained}/{t.EpochsPlanned}</td><td>{accuracy}</td><td>{t.Seconds:F1}</td><td>{notes}</td><td>{what}</td></tr>\n"));
+                $"<tr{style}><td>{t.Trial}</td><td>{t.Configuration}</td><td>{t.Bracket}</td><td>{t.Rung}</td><td>{(t.ResumedFromEpoch > 0 ? $"{t.ResumedFromEpoch}→" : "")}{t.EpochsTrained}/{t.EpochsPlanned}</td><td>{accuracy}</td><td>{t.Seconds:F1}</td><td>{notes}</td><td>{what}</td></tr>\n"));
         }
         var html = $"<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>WideNet tuning report</title>" +
                    "<style>table{border-collapse:collapse;font-size:13px}td,th{border:1px solid #ccc;padding:2px 6px}</style></head><body>" +
@@ -147,7 +151,7 @@ internal static class TuneCommand
         File.WriteAllText(Path.Combine(dir, "trials.json"), MetricsJson.Serialize(tuning.Trials.Select(t => new Dictionary<string, object?>
         {
             ["trial"] = t.Trial, ["configuration"] = t.Configuration, ["bracket"] = t.Bracket, ["rung"] = t.Rung, ["epochs_planned"] = t.EpochsPlanned,
-            ["epochs_trained"] = t.EpochsTrained, ["validation_accuracy"] = t.ValidationAccuracy, ["seconds"] = t.Seconds, ["started_at"] = t.StartedAtSeconds,
+            ["epochs_trained"] = t.EpochsTrained, ["resumed_from_epoch"] = t.ResumedFromEpoch, ["validation_accuracy"] = t.ValidationAccuracy, ["seconds"] = t.Seconds, ["started_at"] = t.StartedAtSeconds,
             ["stopped_early"] = t.StoppedEarly, ["promoted"] = t.Promoted, ["error"] = t.Error,
             ["parameters"] = t.Parameters.ToDictionary(kv => kv.Key, kv => kv.Value is Enum e ? e.ToString() : kv.Value),
         }).ToList(), Path.Combine(dir, "trials.json")));
