@@ -62,6 +62,26 @@ public class TuningTests
         Assert.All(history.Where(h => h.Rung == 0), h => Assert.Equal(0, h.ResumedFromEpoch));
     }
 
+    /// <summary>A promotion the time left cannot pay for is skipped for the next best that fits: the best configuration
+    /// at rung 0 takes 0.5 s an epoch and would need 1.5 s more, with under 1 s left; a fast one goes on and finishes.</summary>
+    [Fact]
+    public void APromotionThatWouldNotFitTheTimeLeftGoesToTheNextBestThatDoes()
+    {
+        var sh = new SuccessiveHalving(1, 4, 4, TuningStrategy.SuccessiveHalving, warmStart: true);
+        Assert.Equal([1, 4], sh.Rungs);
+        var history = sh.Run(i => new Dictionary<string, object> { ["x"] = i == 3 ? 0.9 : 0.1 * i }, (id, p, epochs, token) =>
+        {
+            var from = epochs == 4 ? 1 : 0;
+            for (var e = from; e < epochs; e++) Thread.Sleep(id == 3 ? 500 : 20);
+            return Objective(id, p, epochs, token) with { ResumedFromEpoch = from };
+        }, TimeSpan.FromSeconds(1.5), 4, null, default);
+        var top = history.Single(h => h.Rung == 1);
+        Assert.NotEqual(3, top.Configuration);                                     // the slow best would have been cut
+        Assert.Null(top.Error);
+        Assert.Equal(4, top.EpochsTrained);
+        Assert.False(history.Single(h => h.Configuration == 3).Promoted);
+    }
+
     [Fact]
     public void TheSameSeedGivesTheSameSearchAndRandomSearchTrainsEveryTrialFully()
     {
@@ -219,6 +239,27 @@ public class TuningTests
         Assert.Empty(WideNetAutoTrainer.Incumbents([T(1, 0, null)]));
     }
 
+    /// <summary>The cost estimate orders configurations as their epochs cost: more tokens, blocks or width cost more, a
+    /// dense ViT of 7 blocks at d 192 about 8× the 2-block WideNet defaults.</summary>
+    [Fact]
+    public void TheCostEstimateGrowsWithTokensDepthAndWidth()
+    {
+        double Cost(Action<WideNetImageClassificationTrainer.Options> set)
+        {
+            var o = new WideNetImageClassificationTrainer.Options();
+            set(o);
+            return TrialCost.PerExample(o, 28)!.Value;
+        }
+        var defaults = Cost(_ => { });
+        Assert.InRange(Cost(o => o.PatchSize = 4) / defaults, 3.0, 4.5);          // 49 tokens instead of 16
+        Assert.InRange(Cost(o => o.NumLayers = 4) / defaults, 1.99, 2.01);        // shared layers cost per application
+        Assert.InRange(Cost(o => { o.Architecture = ModelArchitecture.ViT; o.HiddenSize = 192; o.NumLayers = 7; }) / defaults, 6.0, 12.0);
+        Assert.True(Cost(o => o.Architecture = ModelArchitecture.Brainformer) > 0);
+        Assert.Null(TrialCost.PerExample(new WideNetImageClassificationTrainer.Options { HiddenSize = 100, NumHeads = 3 }, 28));   // no model
+        var text = TrialCost.PerExample(new WideNetTextClassificationTrainer.Options(), 0)!.Value;
+        Assert.InRange(TrialCost.PerExample(new WideNetTextClassificationTrainer.Options { MaxSequenceLength = 64 }, 0)!.Value / text, 0.4, 0.5);
+    }
+
     /// <summary>The search starts from exactly the model the trainer options alone train: the resolved values (the
     /// Tiny WideNet image model's 2 blocks and top-1, the text trainer's 128 tokens and batches of 32, the options' own
     /// settings), written back into the options, give the same network and schedule.</summary>
@@ -287,6 +328,10 @@ public class TuningTests
         Assert.Equal((2, 1, 16), ((int)t.Trials[0].Parameters["NumLayers"], (int)t.Trials[0].Parameters["TopK"], (int)t.Trials[0].Parameters["HiddenSize"]));
         Assert.False(t.Trials[0].Parameters.ContainsKey("BrainformerRepeats"));   // the defaults are WideNet: only what applies
         Assert.Equal(2, t.Best.Rung);
+        // cost-frugal draws: no configuration costs more than twice the first per example (20 draws each to find one)
+        var firstCost = TrialCost.PerExample(options.SearchSpace.Apply(options.TrainerOptions, t.Trials[0].Parameters), 28)!.Value;
+        Assert.All(t.Trials, x => Assert.True(TrialCost.PerExample(options.SearchSpace.Apply(options.TrainerOptions, x.Parameters), 28) <= 2 * firstCost,
+                                              WideNetAutoTrainer.FormatParameters(x.Parameters)));
         // warm start: the promoted configurations trained on from their lower rung's epochs, and the checkpoints are gone
         Assert.All(t.Trials.Where(x => x.Rung > 0 && x.Error is null), x => Assert.Equal(x.Rung == 1 ? 1 : 2, x.ResumedFromEpoch));
         Assert.Contains(messages, m => m.Contains("from epoch 2"));

@@ -80,6 +80,15 @@ internal sealed class SuccessiveHalving(int minEpochs, int maxEpochs, int eta, T
         return epochs;
     }
 
+    /// <summary>Seconds the trial's configuration would take to reach the rung after <paramref name="rung"/>, at the pace
+    /// of <paramref name="trial"/> (its seconds over the epochs it trained, so overheads count as epochs: an overestimate).</summary>
+    double NextRungSeconds(TuningTrial trial, int rung)
+    {
+        var trained = trial.EpochsTrained - trial.ResumedFromEpoch;
+        if (trained <= 0) return 0;
+        return trial.Seconds / trained * (Rungs[rung + 1] - (warmStart ? Rungs[rung] : 0));
+    }
+
     /// <summary>Runs the search. <paramref name="evaluate"/> gets the configuration's number, its values and the rung's
     /// epochs.</summary>
     public List<TuningTrial> Run(Func<int, Dictionary<string, object>> sample, Func<int, Dictionary<string, object>, int, CancellationToken, TrialOutcome> evaluate,
@@ -139,9 +148,22 @@ internal sealed class SuccessiveHalving(int minEpochs, int maxEpochs, int eta, T
                     results.Add((id, parameters, trial.ValidationAccuracy ?? double.NegativeInfinity, trial.Trial - 1));
                 }
                 if (rung >= last) break;
-                // Keep the best 1/η (at least one); ties go to the earlier configuration.
+                // Keep the best 1/η (at least one; ties go to the earlier configuration) whose next rung fits the time left
+                // at the pace of their last trial: a promotion the budget would cut is wasted. When none fits, the best goes on.
                 var keep = Math.Max(1, results.Count / eta);
-                var promoted = results.Where(r => !double.IsNegativeInfinity(r.score)).OrderByDescending(r => r.score).ThenBy(r => r.id).Take(keep).ToList();
+                var ranked = results.Where(r => !double.IsNegativeInfinity(r.score)).OrderByDescending(r => r.score).ThenBy(r => r.id).ToList();
+                var left = budget.TotalSeconds - clock.Elapsed.TotalSeconds;
+                var promoted = new List<(int id, Dictionary<string, object> parameters, double score, int row)>();
+                var planned = 0.0;
+                foreach (var r in ranked)
+                {
+                    if (promoted.Count == keep) break;
+                    var next = NextRungSeconds(history[r.row], rung);
+                    if (planned + next > left) continue;
+                    promoted.Add(r);
+                    planned += next;
+                }
+                if (promoted.Count == 0 && ranked.Count > 0) promoted.Add(ranked[0]);
                 foreach (var p in promoted) history[p.row] = history[p.row] with { Promoted = true };
                 entries = promoted.Select(p => (p.id, p.parameters)).ToList();
             }

@@ -54,6 +54,10 @@ public sealed class WideNetAutoTrainer : IEstimator<WideNetClassificationTransfo
         /// models the good configurations of its largest budget); the rest are drawn uniformly. Random search draws
         /// every configuration uniformly.</summary>
         public double LocalSearchFraction = 0.5;
+        /// <summary>Successive halving draws again (up to 20 times, then keeps the cheapest) a configuration whose
+        /// estimated cost per example (<c>TrialCost</c>: multiply-adds of a forward pass) is more than this multiple of the
+        /// first configuration's, so that one slow draw cannot spend the budget (0: no limit). Random search draws freely.</summary>
+        public double MaxRelativeCost = 2;
         /// <summary>Seed of the sampling and of every trial (null: from the MLContext).</summary>
         public int? Seed;
         /// <summary>Stops the search (with <see cref="OperationCanceledException"/>).</summary>
@@ -90,6 +94,7 @@ public sealed class WideNetAutoTrainer : IEstimator<WideNetClassificationTransfo
         _space.CheckFields(_options.TrainerOptions.GetType());
         if (_options.BudgetSeconds <= 0) throw new ArgumentOutOfRangeException(nameof(options), _options.BudgetSeconds, "BudgetSeconds must be positive");
         if (_options.MaxTrials < 0) throw new ArgumentOutOfRangeException(nameof(options), _options.MaxTrials, "MaxTrials must not be negative");
+        if (!(_options.MaxRelativeCost >= 0)) throw new ArgumentOutOfRangeException(nameof(options), _options.MaxRelativeCost, "MaxRelativeCost must not be negative");
         if (_options.LocalSearchFraction is < 0 or > 1 or double.NaN)
             throw new ArgumentOutOfRangeException(nameof(options), _options.LocalSearchFraction, "LocalSearchFraction must be between 0 and 1");
         _ = new SuccessiveHalving(_options.MinEpochs, _options.MaxEpochs, _options.ReductionFactor, _options.Strategy);   // checks the rungs
@@ -166,12 +171,28 @@ public sealed class WideNetAutoTrainer : IEstimator<WideNetClassificationTransfo
             }
 
             var finished = new List<TuningTrial>();
+            var sha = o.Strategy == TuningStrategy.SuccessiveHalving;
+            var imageSide = side > 0 ? side : 28;
+            var firstCost = TrialCost.PerExample(space.Apply(o.TrainerOptions, first), imageSide);
+            Dictionary<string, object> Draw()
+            {
+                if (sha && Incumbents(finished) is { Count: > 0 } good && random.NextDouble() < o.LocalSearchFraction)
+                    return space.Perturb(good[random.Next(good.Count)].Parameters, random);
+                return space.Sample(random);
+            }
             Dictionary<string, object> Sample(int i)
             {
                 if (i == 1) return first;
-                if (o.Strategy == TuningStrategy.SuccessiveHalving && Incumbents(finished) is { Count: > 0 } good && random.NextDouble() < o.LocalSearchFraction)
-                    return space.Perturb(good[random.Next(good.Count)].Parameters, random);
-                return space.Sample(random);
+                if (!sha || o.MaxRelativeCost <= 0 || firstCost is not { } reference) return Draw();
+                (Dictionary<string, object>? values, double cost) cheapest = (null, double.PositiveInfinity);
+                for (var attempt = 0; attempt < 20; attempt++)
+                {
+                    var values = Draw();
+                    var cost = TrialCost.PerExample(space.Apply(o.TrainerOptions, values), imageSide) ?? double.PositiveInfinity;
+                    if (cost <= o.MaxRelativeCost * reference) return values;
+                    if (cost < cheapest.cost || cheapest.values is null) cheapest = (values, cost);
+                }
+                return cheapest.values!;
             }
             var history = scheduler.Run(i => space.Applicable(Sample(i)), Evaluate, TimeSpan.FromSeconds(o.BudgetSeconds), o.MaxTrials,
                                         trial => { finished.Add(trial); ch.Info(MessageSensitivity.None, Describe(trial)); }, o.CancellationToken);
