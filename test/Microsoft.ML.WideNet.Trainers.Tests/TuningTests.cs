@@ -25,14 +25,16 @@ public class TuningTests
         Assert.Equal([1, 3, 9], sh.Rungs);
         var random = new Random(1);
         var history = sh.Run(_ => Draw(random), Objective, TimeSpan.FromMinutes(1), maxConfigurations: 9, null, default);
-        Assert.Equal(9 + 3 + 1, history.Count);
+        Assert.Equal(9 + 3 + 2, history.Count);
         var rung0 = history.Where(h => h.Rung == 0).ToList();
         var best3 = rung0.OrderByDescending(h => (double)h.Parameters["x"]).Take(3).Select(h => h.Configuration).ToHashSet();
+        Assert.DoesNotContain(1, best3);                                             // the defaults are not among them here
         Assert.Equal(best3, history.Where(h => h.Rung == 1).Select(h => h.Configuration).ToHashSet());
         Assert.Equal(best3, rung0.Where(h => h.Promoted).Select(h => h.Configuration).ToHashSet());
-        var top = history.Single(h => h.Rung == 2);
-        Assert.Equal(rung0.MaxBy(h => (double)h.Parameters["x"])!.Configuration, top.Configuration);
-        Assert.Equal(9, top.EpochsPlanned);
+        // the last rung races the best against the incumbent (the first configuration, trained there first)
+        var top = history.Where(h => h.Rung == 2).ToList();
+        Assert.Equal(new[] { 1, rung0.MaxBy(h => (double)h.Parameters["x"])!.Configuration }, top.Select(h => h.Configuration));
+        Assert.All(top, h => Assert.Equal(9, h.EpochsPlanned));
         Assert.All(history, h => Assert.Equal(1, h.Bracket));
     }
 
@@ -56,9 +58,11 @@ public class TuningTests
             had[id] = epochs;
             return Objective(id, p, epochs, token) with { ResumedFromEpoch = from };
         }, TimeSpan.FromMinutes(1), 9, null, default);
-        Assert.Equal(13, history.Count);
+        Assert.Equal(14, history.Count);                                           // 9 + 3 + the best and the incumbent
         Assert.All(ids.GroupBy(i => i.id), g => Assert.Single(g.Select(i => i.x).Distinct()));   // a number names one configuration
-        Assert.Equal(new[] { 0, 1, 3 }, history.Where(h => h.Configuration == history.Single(t => t.Rung == 2).Configuration).Select(h => h.ResumedFromEpoch));
+        var best = history.Single(t => t.Rung == 2 && t.Configuration != 1).Configuration;
+        Assert.Equal(new[] { 0, 1, 3 }, history.Where(h => h.Configuration == best).Select(h => h.ResumedFromEpoch));
+        AssertEachTrialResumesWhereItsLastStopped(history);
         Assert.All(history.Where(h => h.Rung == 0), h => Assert.Equal(0, h.ResumedFromEpoch));
     }
 
@@ -75,10 +79,12 @@ public class TuningTests
             for (var e = from; e < epochs; e++) Thread.Sleep(id == 3 ? 500 : 20);
             return Objective(id, p, epochs, token) with { ResumedFromEpoch = from };
         }, TimeSpan.FromSeconds(1.5), 4, null, default);
-        var top = history.Single(h => h.Rung == 1);
-        Assert.NotEqual(3, top.Configuration);                                     // the slow best would have been cut
-        Assert.Null(top.Error);
-        Assert.Equal(4, top.EpochsTrained);
+        var top = history.Where(h => h.Rung == 1).ToList();
+        Assert.Equal(1, top[0].Configuration);                                     // the incumbent first
+        Assert.DoesNotContain(top, h => h.Configuration == 3);                     // the slow best would have been cut
+        Assert.All(top, h => Assert.Null(h.Error));
+        Assert.All(top, h => Assert.Equal(4, h.EpochsTrained));
+        Assert.Equal(2, top.Count);                                                // a fast challenger went on instead
         Assert.False(history.Single(h => h.Configuration == 3).Promoted);
     }
 
@@ -98,6 +104,17 @@ public class TuningTests
         var random = Run(4, TuningStrategy.Random);
         Assert.Equal(20, random.Count);
         Assert.All(random, t => Assert.Equal(9, t.EpochsPlanned));
+    }
+
+    /// <summary>Warm start: a configuration's first trial starts from scratch, each later one from the epochs of the one before.</summary>
+    static void AssertEachTrialResumesWhereItsLastStopped(IEnumerable<TuningTrial> trials)
+    {
+        foreach (var g in trials.Where(x => x.Error is null).GroupBy(x => x.Configuration))
+        {
+            var list = g.OrderBy(x => x.Trial).ToList();
+            Assert.Equal(0, list[0].ResumedFromEpoch);
+            for (var i = 1; i < list.Count; i++) Assert.Equal(list[i - 1].EpochsTrained, list[i].ResumedFromEpoch);
+        }
     }
 
     /// <summary>A trial that takes 100 ms per epoch and stops between "steps" when its token is cancelled.</summary>
@@ -322,7 +339,7 @@ public class TuningTests
                             .Append(ml.MulticlassClassification.Trainers.WideNetAuto(options)).Fit(data);
         var tuned = model.LastTransformer;
         var t = tuned.Tuning!;
-        Assert.Equal(4 + 2 + 1, t.Trials.Count);                                   // rungs 1/2/4 epochs, η 2
+        Assert.Equal(4 + 2 + 2, t.Trials.Count);                                   // rungs 1/2/4 epochs, η 2; the last races the best against the defaults
         var defaults = options.SearchSpace!.DefaultsFor(options.TrainerOptions);
         Assert.Equal(options.SearchSpace.Applicable(defaults).OrderBy(kv => kv.Key), t.Trials[0].Parameters.OrderBy(kv => kv.Key));
         Assert.Equal((2, 1, 16), ((int)t.Trials[0].Parameters["NumLayers"], (int)t.Trials[0].Parameters["TopK"], (int)t.Trials[0].Parameters["HiddenSize"]));
@@ -333,7 +350,8 @@ public class TuningTests
         Assert.All(t.Trials, x => Assert.True(TrialCost.PerExample(options.SearchSpace.Apply(options.TrainerOptions, x.Parameters), 28) <= 2 * firstCost,
                                               WideNetAutoTrainer.FormatParameters(x.Parameters)));
         // warm start: the promoted configurations trained on from their lower rung's epochs, and the checkpoints are gone
-        Assert.All(t.Trials.Where(x => x.Rung > 0 && x.Error is null), x => Assert.Equal(x.Rung == 1 ? 1 : 2, x.ResumedFromEpoch));
+        AssertEachTrialResumesWhereItsLastStopped(t.Trials);
+        Assert.Contains(t.Trials, x => x.Rung == 2 && x.ResumedFromEpoch == 2);
         Assert.Contains(messages, m => m.Contains("from epoch 2"));
         var folder = Regex.Match(messages.First(m => m.StartsWith("tuning ", StringComparison.Ordinal)), @"checkpoints in (.+?)\), seed").Groups[1].Value;
         Assert.Contains("widenet-tune-", folder);

@@ -8,7 +8,9 @@ namespace Microsoft.ML.WideNet;
 /// <param name="StoppedEarly">True when early stopping or the budget ended the trial before its epochs.</param>
 /// <param name="Error">Why the trial failed, or null.</param>
 /// <param name="ResumedFromEpoch">Epochs the configuration already had when this trial went on from its checkpoint (0: from scratch).</param>
-internal sealed record TrialOutcome(double? Metric, int Epochs, bool StoppedEarly, string? Error = null, int ResumedFromEpoch = 0);
+/// <param name="TrainingSeconds">Seconds of the epochs alone (null: unknown); the rest of the trial is its fixed cost
+/// (reading and preparing the data, building the model, a tokenizer).</param>
+internal sealed record TrialOutcome(double? Metric, int Epochs, bool StoppedEarly, string? Error = null, int ResumedFromEpoch = 0, double? TrainingSeconds = null);
 
 /// <summary>One row of the tuner's history.</summary>
 /// <param name="Trial">1-based trial number (one configuration at one fidelity).</param>
@@ -25,9 +27,10 @@ internal sealed record TrialOutcome(double? Metric, int Epochs, bool StoppedEarl
 /// <param name="Promoted">True when the configuration went on to the next rung.</param>
 /// <param name="Error">Why it failed (e.g. a patch size that does not divide the image), or null.</param>
 /// <param name="ResumedFromEpoch">Epochs the configuration had from its lower rung when this trial trained it on (0: from scratch).</param>
+/// <param name="TrainingSeconds">Seconds of its epochs alone (null: not measured); <see cref="Seconds"/> also holds preparing the data and the model.</param>
 public sealed record TuningTrial(int Trial, int Configuration, int Bracket, int Rung, IReadOnlyDictionary<string, object> Parameters,
                                  int EpochsPlanned, int EpochsTrained, double? ValidationAccuracy, double Seconds, double StartedAtSeconds,
-                                 bool StoppedEarly, bool Promoted, string? Error, int ResumedFromEpoch = 0);
+                                 bool StoppedEarly, bool Promoted, string? Error, int ResumedFromEpoch = 0, double? TrainingSeconds = null);
 
 /// <summary>How the tuner spends its budget.</summary>
 public enum TuningStrategy
@@ -49,6 +52,8 @@ public enum TuningStrategy
 /// bracket; a trial that fails counts as the worst. Stops when the trial count or the time budget is used up; the
 /// evaluation running when the budget ends is cancelled through its token. With <paramref name="warmStart"/> a promoted
 /// configuration is trained on from the epochs it has (the evaluation resumes it), so a rung costs only its extra epochs.
+/// Promotions that the time left cannot pay for give way to the next best that fit, and until some configuration has
+/// finished the last rung the first one is trained there too (the incumbent a challenger must beat at full length).
 /// </summary>
 internal sealed class SuccessiveHalving(int minEpochs, int maxEpochs, int eta, TuningStrategy strategy, bool warmStart = false)
 {
@@ -80,13 +85,34 @@ internal sealed class SuccessiveHalving(int minEpochs, int maxEpochs, int eta, T
         return epochs;
     }
 
-    /// <summary>Seconds the trial's configuration would take to reach the rung after <paramref name="rung"/>, at the pace
-    /// of <paramref name="trial"/> (its seconds over the epochs it trained, so overheads count as epochs: an overestimate).</summary>
-    double NextRungSeconds(TuningTrial trial, int rung)
+    /// <summary>Trials of bracket s: η^s + η^(s−1) + … + 1.</summary>
+    public long BracketTrials(int s)
+    {
+        long n = 0;
+        for (var i = 0; i <= s; i++) n += (long)Math.Pow(eta, i);
+        return n;
+    }
+
+    /// <summary>Seconds per epoch and fixed seconds per trial so far: the epochs' own time where the trials measured it
+    /// (else all of each trial counts as its epochs).</summary>
+    static (double perEpoch, double perTrial) Pace(IReadOnlyList<TuningTrial> history)
+    {
+        var trained = history.Where(h => h.EpochsTrained > h.ResumedFromEpoch).ToList();
+        var epochs = trained.Sum(h => h.EpochsTrained - h.ResumedFromEpoch);
+        if (epochs == 0) return (0, 0);
+        var perEpoch = trained.Sum(h => h.TrainingSeconds ?? h.Seconds) / epochs;
+        var perTrial = trained.Average(h => h.Seconds - (h.TrainingSeconds ?? h.Seconds));
+        return (perEpoch, Math.Max(0, perTrial));
+    }
+
+    /// <summary>Seconds the trial's configuration would take to reach <paramref name="rung"/> at the pace of
+    /// <paramref name="trial"/>: its fixed cost and its seconds per epoch (with warm start only for the epochs it lacks).</summary>
+    double SecondsToReach(TuningTrial trial, int rung)
     {
         var trained = trial.EpochsTrained - trial.ResumedFromEpoch;
         if (trained <= 0) return 0;
-        return trial.Seconds / trained * (Rungs[rung + 1] - (warmStart ? Rungs[rung] : 0));
+        var training = trial.TrainingSeconds ?? trial.Seconds;
+        return trial.Seconds - training + training / trained * Math.Max(0, Rungs[rung] - (warmStart ? trial.EpochsTrained : 0));
     }
 
     /// <summary>Runs the search. <paramref name="evaluate"/> gets the configuration's number, its values and the rung's
@@ -113,7 +139,8 @@ internal sealed class SuccessiveHalving(int minEpochs, int maxEpochs, int eta, T
                 outcome = new TrialOutcome(null, 0, true, "stopped by the time budget");
             }
             var trial = new TuningTrial(history.Count + 1, id, bracket, rung, parameters, Rungs[rung], outcome.Epochs, outcome.Metric,
-                                        clock.Elapsed.TotalSeconds - started, started, outcome.StoppedEarly, false, outcome.Error, outcome.ResumedFromEpoch);
+                                        clock.Elapsed.TotalSeconds - started, started, outcome.StoppedEarly, false, outcome.Error, outcome.ResumedFromEpoch,
+                                        outcome.TrainingSeconds);
             history.Add(trial);
             report?.Invoke(trial);
             return trial;
@@ -126,12 +153,11 @@ internal sealed class SuccessiveHalving(int minEpochs, int maxEpochs, int eta, T
         while (bracket == 1 || !Exhausted())   // the first bracket always runs: it holds the probe
         {
             // Budget-aware brackets (after Hyperband): bracket s enters η^s configurations at rung last−s; take the widest
-            // whose epochs the remaining time affords at the seconds per epoch seen so far.
-            var epochs = history.Sum(h => h.EpochsTrained - h.ResumedFromEpoch);
-            var perEpoch = epochs == 0 ? 0 : history.Where(h => h.EpochsTrained > h.ResumedFromEpoch).Sum(h => h.Seconds) / epochs;
+            // whose epochs and trials the remaining time affords at the pace seen so far.
+            var (perEpoch, perTrial) = Pace(history);
             var remaining = budget.TotalSeconds - clock.Elapsed.TotalSeconds;
             var s = last;
-            while (s > 0 && BracketEpochs(s) * perEpoch > remaining) s--;
+            while (s > 0 && BracketEpochs(s) * perEpoch + BracketTrials(s) * perTrial > remaining) s--;
             var n = (int)Math.Pow(eta, s);
             var entries = new List<(int id, Dictionary<string, object> parameters)>();
             var reuseProbe = bracket == 1 && s == last;        // the probe already is this bracket's first rung-0 trial
@@ -153,19 +179,27 @@ internal sealed class SuccessiveHalving(int minEpochs, int maxEpochs, int eta, T
                 var keep = Math.Max(1, results.Count / eta);
                 var ranked = results.Where(r => !double.IsNegativeInfinity(r.score)).OrderByDescending(r => r.score).ThenBy(r => r.id).ToList();
                 var left = budget.TotalSeconds - clock.Elapsed.TotalSeconds;
+                // Intensification (as SMAC races challengers against its incumbent): until a configuration has finished the
+                // last rung, the first one (the defaults) is trained there too, first, so that a challenger chosen on few
+                // epochs replaces it only by beating it at full length.
+                var incumbent = rung + 1 == last && !history.Any(h => h.Rung == last && h.ValidationAccuracy is not null)
+                                && !ranked.Take(keep).Any(r => r.id == first.id) && history.LastOrDefault(h => h.Configuration == first.id) is { ValidationAccuracy: not null } f
+                    ? f : null;
+                if (incumbent is not null) left -= SecondsToReach(incumbent, last);
                 var promoted = new List<(int id, Dictionary<string, object> parameters, double score, int row)>();
                 var planned = 0.0;
                 foreach (var r in ranked)
                 {
                     if (promoted.Count == keep) break;
-                    var next = NextRungSeconds(history[r.row], rung);
+                    var next = SecondsToReach(history[r.row], rung + 1);
                     if (planned + next > left) continue;
                     promoted.Add(r);
                     planned += next;
                 }
-                if (promoted.Count == 0 && ranked.Count > 0) promoted.Add(ranked[0]);
+                if (promoted.Count == 0 && ranked.Count > 0 && incumbent is null) promoted.Add(ranked[0]);
                 foreach (var p in promoted) history[p.row] = history[p.row] with { Promoted = true };
                 entries = promoted.Select(p => (p.id, p.parameters)).ToList();
+                if (incumbent is not null) entries.Insert(0, (first.id, first.parameters));
             }
             cancellation.ThrowIfCancellationRequested();
             bracket++;

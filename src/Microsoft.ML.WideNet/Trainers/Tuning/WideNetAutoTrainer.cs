@@ -141,7 +141,8 @@ public sealed class WideNetAutoTrainer : IEstimator<WideNetClassificationTransfo
                 t.CheckpointDirectory = checkpoints is null ? null : Path.Combine(checkpoints, id.ToString(CultureInfo.InvariantCulture));
                 t.Seed = seed;                        // one seed for all trials: the same validation split, comparable runs
                 t.CancellationToken = token;
-                t.Progress = null;
+                var epochClock = new EpochsClock();
+                t.Progress = epochClock;
                 t.DataParallel = false;               // trials end at budget-dependent times: ranks would not agree
                 WideNetClassificationTransformer model;
                 try
@@ -167,7 +168,7 @@ public sealed class WideNetAutoTrainer : IEstimator<WideNetClassificationTransfo
                 }
                 else model.Dispose();
                 epochsOf[id] = r.History.Count;
-                return new TrialOutcome(metric, r.History.Count, r.StoppedEarly || r.History.Count < epochs, null, resumed);
+                return new TrialOutcome(metric, r.History.Count, r.StoppedEarly || r.History.Count < epochs, null, resumed, epochClock.Seconds);
             }
 
             var finished = new List<TuningTrial>();
@@ -213,6 +214,14 @@ public sealed class WideNetAutoTrainer : IEstimator<WideNetClassificationTransfo
             if (checkpoints is not null)
                 try { Directory.Delete(checkpoints, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
         }
+    }
+
+    /// <summary>Takes the training loop's own clock from its last report: the seconds of the epochs, without the data and
+    /// model preparation around them.</summary>
+    sealed class EpochsClock : IProgress<Training.TrainingProgress>
+    {
+        public double? Seconds { get; private set; }
+        public void Report(Training.TrainingProgress value) => Seconds = value.Elapsed.TotalSeconds;
     }
 
     /// <summary>The best third (at least one) of the configurations at the highest rung with three results (or the
