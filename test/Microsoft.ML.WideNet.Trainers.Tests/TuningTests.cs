@@ -244,7 +244,7 @@ public class TuningTests
             Assert.InRange((int)p["NumLayers"], 2, 8);
             Assert.Contains((int)p["HiddenSize"], new[] { 96, 128, 192 });         // 128's neighbours, never 64
             Assert.Contains((int)p["BatchSize"], new[] { 32, 64, 128 });
-            moved += p.Count(kv => !Equals(kv.Value, start[kv.Key])) / (double)(p.Count - 1);
+            moved += p.Count(kv => !Equals(kv.Value, start.TryGetValue(kv.Key, out var was) ? was : space[kv.Key].Default)) / (double)(p.Count - 1);
         }
         Assert.InRange(moved / 300, 0.35, 0.6);                                    // ½ move; a clamped step may land where it started
 
@@ -288,7 +288,10 @@ public class TuningTests
         var d = SearchSpace.ForImages().DefaultsFor(image);
         Assert.Equal((2, 1, 128, 7, 64), ((int)d["NumLayers"], (int)d["TopK"], (int)d["HiddenSize"], (int)d["PatchSize"], (int)d["BatchSize"]));
         Assert.Equal((1.2, 0.0, 1e-3, 0.05), ((double)d["CapacityFactor"], (double)d["Dropout"], (double)d["LearningRate"], (double)d["WeightDecay"]));
+        Assert.False(d.ContainsKey("RandomCrop"));                                  // automatic (by the rows) stays automatic
         var applied = SearchSpace.ForImages().Apply(image, d);
+        Assert.Null(applied.RandomCrop);
+        Assert.False((bool)SearchSpace.ForImages().DefaultsFor(new WideNetImageClassificationTrainer.Options { RandomCrop = false })["RandomCrop"]);
         Assert.Equal(Json(ModelSpec.ForImages(image, 28, 7, 1, 10, 0)), Json(ModelSpec.ForImages(applied, 28, 7, 1, 10, 0)));
         Assert.Equal((image.BatchSize, image.WeightDecay, image.WarmupRatio, image.LabelSmoothing), (applied.BatchSize, applied.WeightDecay, applied.WarmupRatio, applied.LabelSmoothing));
 
@@ -339,7 +342,8 @@ public class TuningTests
                             .Append(ml.MulticlassClassification.Trainers.WideNetAuto(options)).Fit(data);
         var tuned = model.LastTransformer;
         var t = tuned.Tuning!;
-        Assert.Equal(4 + 2 + 2, t.Trials.Count);                                   // rungs 1/2/4 epochs, η 2; the last races the best against the defaults
+        // rungs 1/2/4 epochs, η 2: 4 + 2 + 1, and the defaults raced at the last rung unless they are the one promoted
+        Assert.Equal(t.Trials.Any(x => x.Rung == 1 && x.Configuration == 1 && x.Promoted) ? 7 : 8, t.Trials.Count);
         var defaults = options.SearchSpace!.DefaultsFor(options.TrainerOptions);
         Assert.Equal(options.SearchSpace.Applicable(defaults).OrderBy(kv => kv.Key), t.Trials[0].Parameters.OrderBy(kv => kv.Key));
         Assert.Equal((2, 1, 16), ((int)t.Trials[0].Parameters["NumLayers"], (int)t.Trials[0].Parameters["TopK"], (int)t.Trials[0].Parameters["HiddenSize"]));

@@ -55,7 +55,7 @@ public sealed record SearchParameter
 /// <summary>
 /// The settings the tuner searches, declared once in code: <see cref="ForImages"/> and <see cref="ForText"/> hold the
 /// defaults (architecture, width, depth, learning rate on a log scale, weight decay, warm-up, dropout, label smoothing,
-/// experts, top-k, capacity factor, patch size and mixup α or vocabulary and sequence length, batch size). Narrow, fix, replace or
+/// experts, top-k, capacity factor, patch size, mixup α and random crops or vocabulary and sequence length, batch size). Narrow, fix, replace or
 /// remove any of them; every method returns a new space.
 /// </summary>
 public sealed class SearchSpace : IEnumerable<SearchParameter>
@@ -92,7 +92,7 @@ public sealed class SearchSpace : IEnumerable<SearchParameter>
         new() { Name = "BatchSize", Choices = batchSizes, Default = batchSizes[batchSizes.Length / 2] },
     ];
 
-    /// <summary>The image space: WideNet, Brainformer, ViT-MoE and ViT; mixup α; patch sizes that divide
+    /// <summary>The image space: WideNet, Brainformer, ViT-MoE and ViT; mixup α and random crops; patch sizes that divide
     /// <paramref name="imageSize"/> into a grid of 4 to 8 patches a side (4 or 7 for 28×28), the largest by default.</summary>
     public static SearchSpace ForImages(int imageSize = 28) => new(
         new SearchParameter[]
@@ -100,6 +100,7 @@ public sealed class SearchSpace : IEnumerable<SearchParameter>
             new() { Name = "Architecture", Choices = [ModelArchitecture.WideNet, ModelArchitecture.Brainformer, ModelArchitecture.ViTMoE, ModelArchitecture.ViT], Default = ModelArchitecture.WideNet },
             PatchSizes(imageSize),
             new() { Name = "MixupAlpha", Min = 0, Max = 0.4, Default = 0.2 },
+            new() { Name = "RandomCrop", Choices = [true, false], Default = true },
         }.Concat(Common(2, 1, 32, 64, 128)));
 
     static SearchParameter PatchSizes(int imageSize)
@@ -181,8 +182,11 @@ public sealed class SearchSpace : IEnumerable<SearchParameter>
         var values = new Dictionary<string, object>();
         foreach (var p in _parameters)
         {
-            object? value = resolved.TryGetValue(p.Name, out var r) ? r
-                : FieldOf(options.GetType(), p)?.GetValue(options);
+            var field = FieldOf(options.GetType(), p);
+            object? value = resolved.TryGetValue(p.Name, out var r) ? r : field?.GetValue(options);
+            // an automatic setting (a nullable field left null that the trainer decides from the data, e.g. RandomCrop)
+            // stays automatic: the parameter is left out, so the trial's options keep null
+            if (value is null && field is not null && Nullable.GetUnderlyingType(field.FieldType) is not null && p.Choices is not { Count: 1 }) continue;
             values[p.Name] = value is not null && (p.Choices is not { Count: 1 }) && Allows(p, value) ? value : p.Default;
         }
         return values;
