@@ -14,11 +14,13 @@ namespace Microsoft.ML.WideNet.Vision;
 public sealed record TestTimeViews(bool Flip, int Shift)
 {
     /// <summary>(dx, dy) of each unmirrored view: the image itself first.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
     public IReadOnlyList<(int dx, int dy)> Offsets => Shift > 0
         ? [(0, 0), (Shift, 0), (-Shift, 0), (0, Shift), (0, -Shift)]
         : [(0, 0)];
 
     /// <summary>Views per image.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
     public int Count => Offsets.Count * (Flip ? 2 : 1);
 
     /// <summary>The views of <paramref name="images"/> [B, C, H, W] stacked view by view: [Count·B, C, H, W], view v
