@@ -67,6 +67,20 @@ internal sealed class ModelSpec
         };
     }
 
+    /// <summary>The network options would build before any data is read (the tuner's resolution and cost estimates):
+    /// images at <paramref name="imageSize"/> with the options' patch (or the default one) and channels (or 1), text
+    /// with a vocabulary of VocabularySize; 10 classes.</summary>
+    public static ModelSpec ForOptions(WideNetTrainerOptionsBase o, int imageSize) => o switch
+    {
+        WideNetImageClassificationTrainer.Options io => ForImages(io, imageSize, PatchOf(io, imageSize), io.Channels > 0 ? io.Channels : 1, 10, 0),
+        WideNetTextClassificationTrainer.Options to => ForText(to, Math.Max(8, to.VocabularySize), 10, 0),
+        _ => throw new ArgumentException($"{o.GetType().Name} is neither image nor text trainer options"),
+    };
+
+    /// <summary>The options' patch side, or the default one for <paramref name="imageSize"/>.</summary>
+    public static int PatchOf(WideNetImageClassificationTrainer.Options o, int imageSize) =>
+        o.PatchSize > 0 ? o.PatchSize : WideNetImageClassificationTrainer.DefaultPatchSize(imageSize);
+
     public static ModelSpec ForImages(WideNetImageClassificationTrainer.Options o, int imageSize, int patchSize, int channels, int classes, ulong seed)
     {
         if (o.Architecture == ModelArchitecture.Brainformer)

@@ -200,7 +200,7 @@ public abstract class WideNetTrainerOptionsBase
         Epochs = EpochsFor(trainingRows).epochs,
         BatchSize = BatchSize,
         Optimizer = Optimizer,
-        LearningRate = LearningRate ?? (Optimizer == OptimizerKind.Lamb ? 2e-3 : 1e-3),
+        LearningRate = ResolvedLearningRate,
         WeightDecay = WeightDecay,
         WarmupFraction = WarmupRatio,
         Decay = LearningRateDecay,
@@ -219,6 +219,9 @@ public abstract class WideNetTrainerOptionsBase
         ProcessGroup = DataParallel ? DistributedEnvironment.Group(DeviceSelection.Resolve(Device)) : null,
         GradientBucketMB = GradientBucketMB,
     };
+
+    /// <summary>The peak learning rate used: <see cref="LearningRate"/>, or 1e-3 for AdamW and 2e-3 for LAMB.</summary>
+    internal double ResolvedLearningRate => LearningRate ?? (Optimizer == OptimizerKind.Lamb ? 2e-3 : 1e-3);
 
     /// <summary>A shallow copy (the estimator keeps its own).</summary>
     internal WideNetTrainerOptionsBase CloneBase() => (WideNetTrainerOptionsBase)MemberwiseClone();

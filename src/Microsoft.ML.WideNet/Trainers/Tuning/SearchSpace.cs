@@ -206,19 +206,11 @@ public sealed class SearchSpace : IEnumerable<SearchParameter>
         var r = new Dictionary<string, object>
         {
             ["Architecture"] = o.Architecture,
-            ["LearningRate"] = o.LearningRate ?? (o.Optimizer == Training.OptimizerKind.Lamb ? 2e-3 : 1e-3),
+            ["LearningRate"] = o.ResolvedLearningRate,
         };
+        if (o is WideNetImageClassificationTrainer.Options io) r["PatchSize"] = ModelSpec.PatchOf(io, imageSize);
         ModelSpec spec;
-        try
-        {
-            if (o is WideNetImageClassificationTrainer.Options io)
-            {
-                var patch = io.PatchSize > 0 ? io.PatchSize : WideNetImageClassificationTrainer.DefaultPatchSize(imageSize);
-                r["PatchSize"] = patch;
-                spec = ModelSpec.ForImages(io, imageSize, patch, io.Channels > 0 ? io.Channels : 1, 2, 0);
-            }
-            else spec = ModelSpec.ForText((WideNetTextClassificationTrainer.Options)o, Math.Max(((WideNetTextClassificationTrainer.Options)o).VocabularySize, 8), 2, 0);
-        }
+        try { spec = ModelSpec.ForOptions(o, imageSize); }
         catch (ArgumentException) { return r; }   // options a trial would reject: the declared defaults stand
         if (spec.Vision is { } v) (r["HiddenSize"], r["NumLayers"], r["NumExperts"], r["TopK"], r["CapacityFactor"], r["Dropout"]) = (v.Dim, v.Depth, v.NumExperts, v.TopK, v.CapacityFactor, v.Dropout);
         if (spec.Text is { } t) (r["HiddenSize"], r["NumLayers"], r["NumExperts"], r["TopK"], r["CapacityFactor"], r["Dropout"]) = (t.Dim, t.Depth, t.NumExperts, t.TopK, t.CapacityFactor, t.Dropout);

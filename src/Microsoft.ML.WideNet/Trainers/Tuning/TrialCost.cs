@@ -15,14 +15,7 @@ internal static class TrialCost
     {
         try
         {
-            var spec = options switch
-            {
-                WideNetImageClassificationTrainer.Options io => ModelSpec.ForImages(io, imageSize,
-                    io.PatchSize > 0 ? io.PatchSize : WideNetImageClassificationTrainer.DefaultPatchSize(imageSize), io.Channels > 0 ? io.Channels : 1, 10, 0),
-                WideNetTextClassificationTrainer.Options to => ModelSpec.ForText(to, Math.Max(8, to.VocabularySize), 10, 0),
-                _ => null,
-            };
-            return spec is null ? null : Of(spec);
+            return Of(ModelSpec.ForOptions(options, imageSize));
         }
         catch (ArgumentException) { return null; }
     }
